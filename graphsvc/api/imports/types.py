@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graphsvc import model
+
+JobStatus = strawberry.enum(model.JobStatus, description="Where an import job stands.")
+
+
+@strawberry.type(description="A row that was not imported: rejected (bad data) or skipped (valid but carries nobody).")
+class RejectedRow:
+    row: int = strawberry.field(description="The line of the file on which the row starts.")
+    reason: str
+    skipped: bool
+
+
+@strawberry.input(description="Facts the file may not hold.")
+class ImportOptionsInput:
+    owner: str | None = strawberry.field(default=None, description="Name, email or LinkedIn URL of the export's owner.")
+    event_name: str | None = None
+    event_date: str | None = strawberry.field(default=None, description="YYYY-MM-DD")
+    event_kind: str | None = None
+
+
+@strawberry.type(name="ImportJob")
+class ImportJobType:
+    id: strawberry.ID
+    file_name: str
+    format: str
+    status: JobStatus  # type: ignore[valid-type]
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    rows_skipped: int
+    error: str | None
+    notes: list[str]
+    started_at: datetime | None
+    finished_at: datetime | None
+    owner_id: strawberry.ID | None
+
+    @strawberry.field(description="Every row not imported, with its row number and reason.")
+    def rejects(self, info: strawberry.Info) -> list[RejectedRow]:
+        return [RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in info.context.service.store.rejects(str(self.id))]
+
+    @classmethod
+    def from_model(cls, job: model.ImportJob) -> "ImportJobType":
+        return cls(
+            id=strawberry.ID(job.id), file_name=job.file_name, format=job.format, status=job.status,
+            rows_read=job.rows_read, rows_imported=job.rows_imported, rows_rejected=job.rows_rejected,
+            rows_skipped=job.rows_skipped, error=job.error or None, notes=list(job.notes),
+            started_at=job.started_at, finished_at=job.finished_at,
+            owner_id=strawberry.ID(job.owner_person_id) if job.owner_person_id else None,
+        )

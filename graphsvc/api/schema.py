@@ -1,0 +1,44 @@
+"""The GraphQL schema, composed from one query (and mutation) class per feature.
+
+The checked-in SDL is ``schema/schema.graphql``; regenerate it with
+``graphsvc schema > schema/schema.graphql`` (a test fails when they differ).
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from graphsvc.api.errors import should_mask
+from graphsvc.api.imports.mutations import ImportsMutation
+from graphsvc.api.imports.query import ImportsQuery
+from graphsvc.api.intros.query import IntrosQuery
+from graphsvc.api.people.query import PeopleQuery
+
+
+@strawberry.type
+class Query(PeopleQuery, IntrosQuery, ImportsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(ImportsMutation):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    config=StrawberryConfig(disable_field_suggestions=True),
+    extensions=[
+        QueryDepthLimiter(max_depth=12),
+        MaxAliasesLimiter(max_alias_count=30),
+        MaxTokensLimiter(max_token_count=2000),
+        MaskErrors(should_mask_error=should_mask),
+    ],
+)
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,269 @@
+"""The ``graphsvc`` command: a thin shell over ``graphsvc.service``.
+
+It parses arguments, calls the library, prints, and turns library errors into a clean message
+and exit code 2 at its edge. ``--json`` prints what the GraphQL API returns for the same field.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from graphsvc.errors import GraphsvcError
+from graphsvc.intros import IntroPaths, IntroStatus, person_dict
+from graphsvc.model import ImportJob
+from graphsvc.service import Graphsvc
+from importers import ImportOptions, describe_formats
+
+app = typer.Typer(help="graphsvc: your relationship graph — imports, warm intro paths, GraphQL.", no_args_is_help=True, add_completion=False)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _service() -> Graphsvc:
+    return Graphsvc()
+
+
+def _fail(exc: GraphsvcError) -> None:
+    errors.print(f"[bold red]error[/] ({exc.code}): {exc}")
+    raise typer.Exit(2)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _parse_as_of(value: Optional[str]) -> Optional[datetime]:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        errors.print(f"[bold red]error[/]: --as-of {value!r} is not an ISO date or date-time")
+        raise typer.Exit(2)
+
+
+def job_summary(job: ImportJob) -> str:
+    return (
+        f"{job.file_name}: {job.format}, {job.status.value} — {job.rows_read} rows read, "
+        f"{job.rows_imported} imported, {job.rows_rejected} rejected, {job.rows_skipped} skipped"
+    )
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="An export file, zip or folder."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Skip detection. Formats: {describe_formats()}"),
+    owner: Optional[str] = typer.Option(None, help="Whose export this is: a name, email or LinkedIn URL."),
+    event_name: Optional[str] = typer.Option(None, help="Event name, when an attendee list has none."),
+    event_date: Optional[str] = typer.Option(None, help="Event date (YYYY-MM-DD), when an attendee list has none."),
+    event_kind: Optional[str] = typer.Option(None, help="Event kind: workshop, meetup, conference, ..."),
+    as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
+) -> None:
+    """Import an export into the graph; prints a summary and every rejected row."""
+    service = _service()
+    try:
+        workspace = service.workspace()
+        options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind)
+        prepared = service.prepare_import(workspace.id, path, format=format, options=options)
+        if prepared.already_done:
+            job = prepared.job
+            if not as_json:
+                console.print("[yellow]already imported[/]: this file's content was imported before; nothing changed")
+        else:
+            with Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                console=errors, transient=True, disable=not errors.is_terminal or as_json,
+            ) as bar:
+                task = bar.add_task(f"importing {path.name}", total=prepared.parsed.size or None)
+                job = prepared.run(lambda done, total, _job: bar.update(task, completed=done, total=total or None))
+        rejects = service.store.rejects(job.id)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    if as_json:
+        _print_json({"job": _job_dict(job), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
+        return
+    console.print(job_summary(job))
+    for note in job.notes:
+        console.print(f"  [dim]{note}[/]")
+    for reject in rejects[:50]:
+        label = "skipped" if reject.skipped else "rejected"
+        console.print(f"  row {reject.row}: {label}: {reject.reason}")
+    if len(rejects) > 50:
+        console.print(f"  … and {len(rejects) - 50} more (graphsvc job {job.id})")
+
+
+def _job_dict(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.id, "fileName": job.file_name, "format": job.format, "status": job.status.name,
+        "rowsRead": job.rows_read, "rowsImported": job.rows_imported, "rowsRejected": job.rows_rejected,
+        "rowsSkipped": job.rows_skipped, "error": job.error or None, "notes": job.notes,
+    }
+
+
+@app.command()
+def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List import jobs."""
+    service = _service()
+    try:
+        listed = service.store.list_jobs(service.workspace().id)
+    finally:
+        service.close()
+    if as_json:
+        _print_json([_job_dict(j) for j in listed])
+        return
+    for job in listed:
+        console.print(f"{job.id}  {job_summary(job)}")
+
+
+@app.command()
+def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One import job with its rejected rows."""
+    service = _service()
+    try:
+        found = service.job(service.workspace().id, job_id)
+        rejects = service.store.rejects(found.id)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    if as_json:
+        _print_json({"job": _job_dict(found), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
+        return
+    console.print(job_summary(found))
+    for reject in rejects:
+        console.print(f"  row {reject.row}: {'skipped' if reject.skipped else 'rejected'}: {reject.reason}")
+
+
+@app.command()
+def people(
+    search: Optional[str] = typer.Argument(None, help="Part of a name, email, organization or URL."),
+    first: int = typer.Option(50, help="How many (at most 100)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List people."""
+    service = _service()
+    try:
+        page = service.people(service.workspace().id, search, first)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    if as_json:
+        _print_json({"totalCount": page.total, "people": [person_dict(p) for p in page.people]})
+        return
+    table = Table("id", "name", "organization", "title", "member")
+    for p in page.people:
+        table.add_row(p.id, p.display_name, p.organization, p.title, "yes" if p.is_member else "")
+    console.print(table)
+    console.print(f"{len(page.people)} of {page.total}")
+
+
+def print_intro_paths(result: IntroPaths) -> None:
+    if result.status is IntroStatus.NOT_FOUND:
+        console.print("Nobody in your network matches that.")
+        return
+    if result.status is IntroStatus.AMBIGUOUS:
+        console.print("Several people match; ask again with an id, email or LinkedIn URL:")
+        for c in result.candidates:
+            console.print(f"  {c.id}  {c.display_name}  {c.organization}  {c.title}")
+        return
+    assert result.target is not None
+    target = f"{result.target.display_name}" + (f" ({result.target.organization})" if result.target.organization else "")
+    if result.status is IntroStatus.NO_PATH:
+        console.print(f"No path to {target} within the hop limit.")
+        return
+    console.print(f"[bold]Warm introduction paths to {target}[/] (as of {result.as_of.date().isoformat()})")
+    for number, path in enumerate(result.paths, 1):
+        chain = " → ".join([path.hops[0].source.display_name, *(h.target.display_name for h in path.hops)])
+        console.print(f"\n{number}. {chain}   strength {path.strength:.3f}")
+        for hop in path.hops:
+            flag = "  [red]weakest link[/]" if hop.is_weakest and len(path.hops) > 1 else ""
+            console.print(f"   {hop.source.display_name} – {hop.target.display_name}: {hop.strength:.3f} ({hop.level.value}){flag}")
+            for ev in hop.evidence[:3]:
+                console.print(f"      · {ev.description}")
+
+
+@app.command()
+def intro(
+    target: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Start from this person instead of the workspace's members."),
+    k: int = typer.Option(3, "-k", help="How many paths."),
+    max_hops: int = typer.Option(3, "--max-hops", help="Longest chain considered."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evaluate ties at this ISO date/time."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL introPaths shape."),
+) -> None:
+    """Who can introduce you (or your team) to TARGET, and through whom."""
+    service = _service()
+    try:
+        result = service.intro_paths(service.workspace().id, target, from_=from_, k=k, max_hops=max_hops, as_of=_parse_as_of(as_of))
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        print_intro_paths(result)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port."),
+) -> None:
+    """Serve GraphQL (with GraphiQL) at http://HOST:PORT/graphql."""
+    import uvicorn
+
+    from graphsvc.api.app import create_app
+
+    console.print(f"GraphQL at http://{host}:{port}/graphql")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(7, help="Seed for the generated community."),
+    serve_api: bool = typer.Option(True, "--serve/--no-serve", help="Serve GraphQL after importing."),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+) -> None:
+    """Generate a realistic small community as real export files, import it, show an intro path, serve GraphQL."""
+    from graphsvc.demo import run_demo
+
+    try:
+        run_demo(seed=seed, console=console)
+    except GraphsvcError as exc:
+        _fail(exc)
+    if serve_api:
+        serve(host=host, port=port)
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from graphsvc.api.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

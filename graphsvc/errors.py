@@ -1,0 +1,48 @@
+"""One error hierarchy for the whole library.
+
+    GraphsvcError
+    ├── ConfigurationError      settings that cannot work (bad GRAPHSVC_STORE, ...)
+    ├── ImportFailed            a file that cannot be imported at all; nothing was written
+    │   ├── UnrecognisedFormat  no importer understands the file
+    │   ├── MissingOwner        a social export whose owner is unknown
+    │   └── MissingEventInfo    an attendee list without an event date
+    ├── NotFound                an id that does not exist in the caller's workspace
+    └── InvalidArgument         a request that cannot be answered as asked
+
+The CLI and the API translate these into exit codes and GraphQL error codes at their edge;
+``code`` is the stable machine-readable name both use.
+"""
+
+from __future__ import annotations
+
+
+class GraphsvcError(Exception):
+    code = "INTERNAL"
+
+
+class ConfigurationError(GraphsvcError):
+    code = "CONFIGURATION"
+
+
+class ImportFailed(GraphsvcError):
+    code = "IMPORT_FAILED"
+
+
+class UnrecognisedFormat(ImportFailed):
+    code = "UNRECOGNISED_FORMAT"
+
+
+class MissingOwner(ImportFailed):
+    code = "MISSING_OWNER"
+
+
+class MissingEventInfo(ImportFailed):
+    code = "MISSING_EVENT_INFO"
+
+
+class NotFound(GraphsvcError):
+    code = "NOT_FOUND"
+
+
+class InvalidArgument(GraphsvcError):
+    code = "INVALID_ARGUMENT"

@@ -1,0 +1,167 @@
+"""Identity resolution v1: which stored person a source's person is.
+
+Order of evidence (strongest first):
+
+1. exact strong keys: the LinkedIn profile slug, then normalised emails;
+2. normalised name + normalised organization;
+3. a name alone matches only another name-alone sighting (or a workspace member of that name,
+   for an export owner given by name), never a person known with an organization.
+
+Two people with different LinkedIn slugs never merge, whatever their names. Every sighting is
+kept with its job and row, so each person knows which source said what.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote
+
+from graphsvc.model import Person, Sighting, stable_id
+from graphsvc.store.protocol import Store
+from importers.names import split_name
+from importers.records import PersonRef
+
+LEGAL_SUFFIXES = {
+    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "corp", "corporation", "co", "plc", "sa", "ag", "bv",
+    "nv", "srl", "sas", "pty", "oy", "ab", "as", "kk", "lp", "llp",
+}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded, punctuation to spaces: ``"Tomás  O'Neil"`` -> ``"tomas o neil"``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", stripped.casefold()).split())
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().strip("<>").casefold()
+
+
+def linkedin_slug(url: str) -> str:
+    """``https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x`` -> ``priya-raman-4b1c2a``."""
+    match = re.search(r"linkedin\.com/in/([^/?#\s]+)", url, flags=re.IGNORECASE)
+    return unquote(match.group(1)).strip().casefold() if match else ""
+
+
+def normalise_name(ref: PersonRef) -> str:
+    first, last = ref.first_name, ref.last_name
+    full = ref.name or f"{first} {last}"
+    parsed_first, parsed_last = split_name(full) if full.strip() else ("", "")
+    # LinkedIn puts credentials in the last name ("Chen, PhD"): the parsed form drops them.
+    first, last = parsed_first or first, parsed_last or last
+    return fold(f"{first} {last}")
+
+
+def normalise_organization(value: str) -> str:
+    words = fold(value).split()
+    while words and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def identity_keys(ref: PersonRef) -> list[tuple[str, str]]:
+    """The keys a sighting can be matched on, strongest first."""
+    keys: list[tuple[str, str]] = []
+    slug = linkedin_slug(ref.linkedin_url)
+    if slug:
+        keys.append(("linkedin", slug))
+    for email in ref.emails:
+        if "@" in email:
+            keys.append(("email", normalise_email(email)))
+    name, org = normalise_name(ref), normalise_organization(ref.organization)
+    if name and org:
+        keys.append(("name_org", f"{name}|{org}"))
+    elif name:
+        keys.append(("name_only", name))
+    return keys
+
+
+class Resolver:
+    """Resolves sightings to people within one workspace, writing through ``store``."""
+
+    def __init__(self, store: Store, workspace_id: str) -> None:
+        self.store = store
+        self.workspace_id = workspace_id
+
+    def resolve(self, ref: PersonRef, *, as_owner: bool = False) -> str:
+        keys = identity_keys(ref)
+        person_id = self._match(ref, keys, as_owner=as_owner)
+        if person_id is None:
+            if not keys:
+                raise ValueError("a person with no name, email or profile URL cannot be resolved")
+            person_id = stable_id("p", self.workspace_id, *keys[0])
+            self.store.add_person(self.workspace_id, self._new_person(person_id, ref))
+        else:
+            self._enrich(person_id, ref)
+        for kind, value in keys:
+            self.store.add_key(self.workspace_id, kind, value, person_id)
+        return person_id
+
+    def record_sighting(self, person_id: str, ref: PersonRef, *, job_id: str, fmt: str, source: str, row: int) -> None:
+        self.store.add_sighting(
+            self.workspace_id,
+            Sighting(
+                person_id=person_id, job_id=job_id, source_format=fmt, source_name=source, row=row,
+                name=ref.display_name(), email=ref.emails[0] if ref.emails else "", linkedin_url=ref.linkedin_url,
+                organization=ref.organization, title=ref.title,
+            ),
+        )
+
+    def _match(self, ref: PersonRef, keys: list[tuple[str, str]], *, as_owner: bool) -> str | None:
+        store, ws = self.store, self.workspace_id
+        for kind, value in keys:
+            if kind in ("linkedin", "email"):
+                found = store.person_for_key(ws, kind, value)
+                if found:
+                    return found
+        slug = linkedin_slug(ref.linkedin_url)
+        for kind, value in keys:
+            if kind not in ("name_org", "name_only"):
+                continue
+            found = store.person_for_key(ws, kind, value)
+            if found and not (slug and self._has_other_slug(found, slug)):
+                return found
+        if as_owner:
+            name = normalise_name(ref)
+            members = store.get_people(ws, store.member_ids(ws)).values()
+            same_name = sorted(m.id for m in members if fold(m.display_name) == name)
+            if len(same_name) == 1:
+                return same_name[0]
+        return None
+
+    def _has_other_slug(self, person_id: str, slug: str) -> bool:
+        return any(k == "linkedin" and v != slug for k, v in self.store.keys_of(self.workspace_id, person_id))
+
+    @staticmethod
+    def _new_person(person_id: str, ref: PersonRef) -> Person:
+        return Person(
+            id=person_id, display_name=ref.display_name().strip(), first_name=ref.first_name,
+            last_name=ref.last_name, organization=ref.organization, title=ref.title,
+            emails=tuple(dict.fromkeys(normalise_email(e) for e in ref.emails)), linkedin_url=ref.linkedin_url,
+        )
+
+    def _enrich(self, person_id: str, ref: PersonRef) -> None:
+        """Fill what the stored person lacks; never overwrite what a source already said."""
+        current = self.store.get_people(self.workspace_id, [person_id])[person_id]
+        emails = tuple(dict.fromkeys([*current.emails, *(normalise_email(e) for e in ref.emails)]))
+        updated = Person(
+            id=current.id,
+            display_name=current.display_name if _is_real_name(current.display_name) else (
+                ref.display_name() if _is_real_name(ref.display_name()) else current.display_name
+            ),
+            first_name=current.first_name or ref.first_name,
+            last_name=current.last_name or ref.last_name,
+            organization=current.organization or ref.organization,
+            title=current.title or ref.title,
+            emails=emails,
+            linkedin_url=current.linkedin_url or ref.linkedin_url,
+            is_member=current.is_member,
+        )
+        if updated != current:
+            self.store.update_person(self.workspace_id, updated)
+
+
+def _is_real_name(value: str) -> bool:
+    return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower()

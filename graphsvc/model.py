@@ -1,0 +1,127 @@
+"""Domain types: what the store keeps and what analytics and the API hand around.
+
+Evidence is the truth; strength is derived (see docs/tie-strength.md), so nothing here
+carries a strength except the analytic results in ``graphsvc.analytics``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    """A deterministic id, so that importing the same thing twice yields the same rows."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}_{digest[:20]}"
+
+
+class Channel(str, Enum):
+    EVENT = "event"
+    LINKEDIN = "linkedin"
+
+
+class EvidenceKind(str, Enum):
+    CONNECTION = "connection"  # a social connection (LinkedIn, ...)
+    ATTENDED = "attended"  # a person attended an event (co-attendance is derived from it)
+
+
+class JobStatus(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    display_name: str
+    first_name: str = ""
+    last_name: str = ""
+    organization: str = ""
+    title: str = ""
+    emails: tuple[str, ...] = ()
+    linkedin_url: str = ""
+    is_member: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """What one source said about a person (provenance)."""
+
+    person_id: str
+    job_id: str
+    source_format: str
+    source_name: str
+    row: int
+    name: str
+    email: str
+    linkedin_url: str
+    organization: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    name: str
+    starts_at: datetime | None
+    kind: str
+    source_format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One observation linking people.
+
+    A ``CONNECTION`` links ``person_a`` and ``person_b``; an ``ATTENDED`` links ``person_a`` to
+    ``event_id`` (co-attendance between two people is derived from two attendances).
+    """
+
+    id: str
+    kind: EvidenceKind
+    channel: Channel
+    person_a: str
+    person_b: str | None
+    event_id: str | None
+    at: datetime | None
+    job_id: str
+    direction: str = "mutual"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row that was not imported: rejected (bad data) or skipped (valid but carries nobody)."""
+
+    row: int
+    reason: str
+    skipped: bool = False
+
+
+@dataclass(slots=True)
+class ImportJob:
+    id: str
+    workspace_id: str
+    file_name: str
+    file_hash: str
+    format: str
+    owner_person_id: str | None
+    status: JobStatus
+    rows_read: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    checkpoint_row: int = 0
+    error: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,400 @@
+"""The embedded store: stdlib sqlite3 in WAL mode, one connection per thread.
+
+Schema changes are numbered migrations applied in order and recorded in ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from graphsvc.model import (
+    Channel,
+    Event,
+    Evidence,
+    EvidenceKind,
+    ImportJob,
+    JobStatus,
+    Person,
+    Reject,
+    Sighting,
+    Workspace,
+    stable_id,
+)
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE workspaces (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+    CREATE TABLE members (workspace_id TEXT NOT NULL, person_id TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, person_id));
+    CREATE TABLE persons (workspace_id TEXT NOT NULL, id TEXT NOT NULL, display_name TEXT NOT NULL,
+        first_name TEXT NOT NULL, last_name TEXT NOT NULL, organization TEXT NOT NULL, title TEXT NOT NULL,
+        emails TEXT NOT NULL, linkedin_url TEXT NOT NULL, sort_name TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id));
+    CREATE INDEX persons_by_sort_name ON persons (workspace_id, sort_name, id);
+    CREATE TABLE person_keys (workspace_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+        person_id TEXT NOT NULL, PRIMARY KEY (workspace_id, kind, value));
+    CREATE INDEX person_keys_by_person ON person_keys (workspace_id, person_id);
+    CREATE TABLE sightings (workspace_id TEXT NOT NULL, person_id TEXT NOT NULL, job_id TEXT NOT NULL,
+        source_format TEXT NOT NULL, source_name TEXT NOT NULL, row INTEGER NOT NULL, name TEXT NOT NULL,
+        email TEXT NOT NULL, linkedin_url TEXT NOT NULL, organization TEXT NOT NULL, title TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, job_id, row, person_id));
+    CREATE INDEX sightings_by_person ON sightings (workspace_id, person_id);
+    CREATE TABLE events (workspace_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, starts_at TEXT,
+        kind TEXT NOT NULL, source_format TEXT NOT NULL, PRIMARY KEY (workspace_id, id));
+    CREATE TABLE evidence (workspace_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+        channel TEXT NOT NULL, person_a TEXT NOT NULL, person_b TEXT, event_id TEXT, at TEXT,
+        job_id TEXT NOT NULL, direction TEXT NOT NULL, PRIMARY KEY (workspace_id, id));
+    CREATE INDEX evidence_by_event ON evidence (workspace_id, event_id);
+    CREATE TABLE import_jobs (id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, file_name TEXT NOT NULL,
+        file_hash TEXT NOT NULL, format TEXT NOT NULL, owner_person_id TEXT, status TEXT NOT NULL,
+        rows_read INTEGER NOT NULL, rows_imported INTEGER NOT NULL, rows_rejected INTEGER NOT NULL,
+        rows_skipped INTEGER NOT NULL, checkpoint_row INTEGER NOT NULL, error TEXT NOT NULL,
+        started_at TEXT, finished_at TEXT, options TEXT NOT NULL, notes TEXT NOT NULL);
+    CREATE INDEX import_jobs_by_workspace ON import_jobs (workspace_id, started_at);
+    CREATE TABLE import_rejects (job_id TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL,
+        skipped INTEGER NOT NULL, PRIMARY KEY (job_id, row));
+    CREATE TABLE data_versions (workspace_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+    """,
+]
+
+
+def _ts(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def sort_key(name: str) -> str:
+    return name.casefold().strip()
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._migrate()
+
+    # connection handling -------------------------------------------------------------
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            self._local.depth = 0
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        db = self._db
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        db.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _migrate(self) -> None:
+        with self.atomic():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _bump(self, workspace_id: str) -> None:
+        self._db.execute(
+            "INSERT INTO data_versions VALUES (?, 1) ON CONFLICT(workspace_id) DO UPDATE SET version = version + 1",
+            (workspace_id,),
+        )
+
+    # workspaces ------------------------------------------------------------------------
+    def workspace(self, name: str) -> Workspace:
+        row = self._db.execute("SELECT id, name FROM workspaces WHERE name = ?", (name,)).fetchone()
+        if row:
+            return Workspace(*row)
+        workspace = Workspace(stable_id("ws", name), name)
+        with self.atomic():
+            self._db.execute(
+                "INSERT OR IGNORE INTO workspaces VALUES (?, ?, ?)",
+                (workspace.id, name, datetime.now().astimezone().isoformat()),
+            )
+        return workspace
+
+    def member_ids(self, workspace_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT person_id FROM members WHERE workspace_id = ? ORDER BY person_id", (workspace_id,)
+        )
+        return [r[0] for r in rows]
+
+    def add_member(self, workspace_id: str, person_id: str) -> None:
+        cur = self._db.execute("INSERT OR IGNORE INTO members VALUES (?, ?)", (workspace_id, person_id))
+        if cur.rowcount:
+            self._bump(workspace_id)
+
+    # people ----------------------------------------------------------------------------
+    _PERSON_COLUMNS = "id, display_name, first_name, last_name, organization, title, emails, linkedin_url"
+
+    def _person(self, row: tuple, members: set[str]) -> Person:
+        return Person(
+            id=row[0], display_name=row[1], first_name=row[2], last_name=row[3], organization=row[4],
+            title=row[5], emails=tuple(json.loads(row[6])), linkedin_url=row[7], is_member=row[0] in members,
+        )
+
+    def get_people(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Person]:
+        wanted = list(dict.fromkeys(ids))
+        members = set(self.member_ids(workspace_id))
+        found: dict[str, Person] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({marks})",
+                (workspace_id, *chunk),
+            )
+            for row in rows:
+                found[row[0]] = self._person(row, members)
+        return found
+
+    def _search_clause(self, search: str | None) -> tuple[str, tuple]:
+        if not search:
+            return "", ()
+        like = f"%{search.casefold().strip()}%"
+        return (
+            " AND (sort_name LIKE ? OR lower(emails) LIKE ? OR lower(organization) LIKE ? OR lower(linkedin_url) LIKE ?)",
+            (like, like, like, like),
+        )
+
+    def search_people(
+        self, workspace_id: str, search: str | None, limit: int, after: str | None = None
+    ) -> list[Person]:
+        clause, args = self._search_clause(search)
+        if after:
+            anchor = self._db.execute(
+                "SELECT sort_name FROM persons WHERE workspace_id = ? AND id = ?", (workspace_id, after)
+            ).fetchone()
+            if anchor is None:
+                return []
+            clause += " AND (sort_name, id) > (?, ?)"
+            args = (*args, anchor[0], after)
+        members = set(self.member_ids(workspace_id))
+        rows = self._db.execute(
+            f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ?{clause} "
+            "ORDER BY sort_name, id LIMIT ?",
+            (workspace_id, *args, limit),
+        )
+        return [self._person(row, members) for row in rows]
+
+    def count_people(self, workspace_id: str, search: str | None) -> int:
+        clause, args = self._search_clause(search)
+        return int(
+            self._db.execute(
+                f"SELECT count(*) FROM persons WHERE workspace_id = ?{clause}", (workspace_id, *args)
+            ).fetchone()[0]
+        )
+
+    def person_for_key(self, workspace_id: str, kind: str, value: str) -> str | None:
+        row = self._db.execute(
+            "SELECT person_id FROM person_keys WHERE workspace_id = ? AND kind = ? AND value = ?",
+            (workspace_id, kind, value),
+        ).fetchone()
+        return row[0] if row else None
+
+    def people_for_key(self, workspace_id: str, kind: str, value: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT person_id FROM person_keys WHERE workspace_id = ? AND kind = ? AND value = ? ORDER BY person_id",
+            (workspace_id, kind, value),
+        )
+        return [r[0] for r in rows]
+
+    def keys_of(self, workspace_id: str, person_id: str) -> list[tuple[str, str]]:
+        rows = self._db.execute(
+            "SELECT kind, value FROM person_keys WHERE workspace_id = ? AND person_id = ? ORDER BY kind, value",
+            (workspace_id, person_id),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def _person_args(self, workspace_id: str, person: Person) -> tuple:
+        return (
+            workspace_id, person.id, person.display_name, person.first_name, person.last_name,
+            person.organization, person.title, json.dumps(list(person.emails)), person.linkedin_url,
+            sort_key(person.display_name),
+        )
+
+    def add_person(self, workspace_id: str, person: Person) -> None:
+        self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", self._person_args(workspace_id, person))
+        self._bump(workspace_id)
+
+    def update_person(self, workspace_id: str, person: Person) -> None:
+        args = self._person_args(workspace_id, person)
+        self._db.execute(
+            "UPDATE persons SET display_name=?, first_name=?, last_name=?, organization=?, title=?, emails=?, "
+            "linkedin_url=?, sort_name=? WHERE workspace_id=? AND id=?",
+            (*args[2:], workspace_id, person.id),
+        )
+        self._bump(workspace_id)
+
+    def add_key(self, workspace_id: str, kind: str, value: str, person_id: str) -> bool:
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", (workspace_id, kind, value, person_id)
+        )
+        return bool(cur.rowcount) or self.person_for_key(workspace_id, kind, value) == person_id
+
+    def add_sighting(self, workspace_id: str, sighting: Sighting) -> None:
+        s = sighting
+        self._db.execute(
+            "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (workspace_id, s.person_id, s.job_id, s.source_format, s.source_name, s.row, s.name, s.email,
+             s.linkedin_url, s.organization, s.title),
+        )
+
+    def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]:
+        rows = self._db.execute(
+            "SELECT person_id, job_id, source_format, source_name, row, name, email, linkedin_url, organization, "
+            "title FROM sightings WHERE workspace_id = ? AND person_id = ? ORDER BY job_id, row",
+            (workspace_id, person_id),
+        )
+        return [Sighting(*row) for row in rows]
+
+    # events and evidence -----------------------------------------------------------------
+    def add_event(self, workspace_id: str, event: Event) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+            (workspace_id, event.id, event.name, _ts(event.starts_at), event.kind, event.source_format),
+        )
+
+    def get_events(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Event]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Event] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, name, starts_at, kind, source_format FROM events WHERE workspace_id = ? AND id IN ({marks})",
+                (workspace_id, *chunk),
+            )
+            for row in rows:
+                found[row[0]] = Event(row[0], row[1], _dt(row[2]), row[3], row[4])
+        return found
+
+    def add_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> int:
+        cur = self._db.executemany(
+            "INSERT OR IGNORE INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (workspace_id, e.id, e.kind.value, e.channel.value, e.person_a, e.person_b, e.event_id, _ts(e.at),
+                 e.job_id, e.direction)
+                for e in items
+            ],
+        )
+        if cur.rowcount:
+            self._bump(workspace_id)
+        return max(cur.rowcount, 0)
+
+    def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:
+        rows = self._db.execute(
+            "SELECT id, kind, channel, person_a, person_b, event_id, at, job_id, direction FROM evidence "
+            "WHERE workspace_id = ? ORDER BY id",
+            (workspace_id,),
+        )
+        for r in rows:
+            yield Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8])
+
+    def count_evidence(self, workspace_id: str) -> int:
+        return int(self._db.execute("SELECT count(*) FROM evidence WHERE workspace_id = ?", (workspace_id,)).fetchone()[0])
+
+    def data_version(self, workspace_id: str) -> int:
+        row = self._db.execute("SELECT version FROM data_versions WHERE workspace_id = ?", (workspace_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    # import jobs ---------------------------------------------------------------------------
+    def _job_args(self, job: ImportJob) -> tuple:
+        return (
+            job.id, job.workspace_id, job.file_name, job.file_hash, job.format, job.owner_person_id,
+            job.status.value, job.rows_read, job.rows_imported, job.rows_rejected, job.rows_skipped,
+            job.checkpoint_row, job.error, _ts(job.started_at), _ts(job.finished_at),
+            json.dumps(job.options, sort_keys=True), json.dumps(job.notes),
+        )
+
+    def add_job(self, job: ImportJob) -> None:
+        self._db.execute("INSERT INTO import_jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._job_args(job))
+
+    def save_job(self, job: ImportJob) -> None:
+        args = self._job_args(job)
+        self._db.execute(
+            "UPDATE import_jobs SET file_name=?, file_hash=?, format=?, owner_person_id=?, status=?, rows_read=?, "
+            "rows_imported=?, rows_rejected=?, rows_skipped=?, checkpoint_row=?, error=?, started_at=?, "
+            "finished_at=?, options=?, notes=? WHERE id=? AND workspace_id=?",
+            (*args[2:], job.id, job.workspace_id),
+        )
+
+    def _job(self, row: tuple) -> ImportJob:
+        return ImportJob(
+            id=row[0], workspace_id=row[1], file_name=row[2], file_hash=row[3], format=row[4],
+            owner_person_id=row[5], status=JobStatus(row[6]), rows_read=row[7], rows_imported=row[8],
+            rows_rejected=row[9], rows_skipped=row[10], checkpoint_row=row[11], error=row[12],
+            started_at=_dt(row[13]), finished_at=_dt(row[14]), options=json.loads(row[15]), notes=json.loads(row[16]),
+        )
+
+    def get_job(self, workspace_id: str, job_id: str) -> ImportJob | None:
+        row = self._db.execute(
+            "SELECT * FROM import_jobs WHERE workspace_id = ? AND id = ?", (workspace_id, job_id)
+        ).fetchone()
+        return self._job(row) if row else None
+
+    def list_jobs(self, workspace_id: str) -> list[ImportJob]:
+        rows = self._db.execute(
+            "SELECT * FROM import_jobs WHERE workspace_id = ? ORDER BY started_at, id", (workspace_id,)
+        )
+        return [self._job(r) for r in rows]
+
+    def add_rejects(self, job_id: str, rejects: Iterable[Reject]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO import_rejects VALUES (?, ?, ?, ?)",
+            [(job_id, r.row, r.reason, int(r.skipped)) for r in rejects],
+        )
+
+    def rejects(self, job_id: str) -> list[Reject]:
+        rows = self._db.execute(
+            "SELECT row, reason, skipped FROM import_rejects WHERE job_id = ? ORDER BY row", (job_id,)
+        )
+        return [Reject(r[0], r[1], bool(r[2])) for r in rows]

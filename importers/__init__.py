@@ -1,0 +1,55 @@
+"""Importers: bytes in, typed source records out. They know nothing about storage.
+
+``detect(source)`` picks the importer by content; ``get(name)`` honours an explicit ``--format``.
+"""
+
+from __future__ import annotations
+
+from graphsvc.errors import UnrecognisedFormat
+from importers.base import Importer, ImportOptions
+from importers.linkedin import LinkedInImporter
+from importers.records import Attendance, Connection, EventRef, ParsedRow, ParsedSource, PersonRef, Rejected, Skipped
+from importers.signin_sheet import SigninSheetImporter
+from importers.source import Source
+
+__all__ = [
+    "Attendance",
+    "Connection",
+    "EventRef",
+    "ImportOptions",
+    "Importer",
+    "ParsedRow",
+    "ParsedSource",
+    "PersonRef",
+    "Rejected",
+    "Skipped",
+    "Source",
+    "describe_formats",
+    "detect",
+    "get",
+    "IMPORTERS",
+]
+
+IMPORTERS: dict[str, Importer] = {imp.name: imp for imp in (LinkedInImporter(), SigninSheetImporter())}
+ALIASES = {"attendees": "signin_sheet", "signin": "signin_sheet", "linkedin_connections": "linkedin"}
+
+
+def describe_formats() -> str:
+    return "; ".join(f"{name} ({imp.description})" for name, imp in IMPORTERS.items())
+
+
+def get(name: str) -> Importer:
+    key = ALIASES.get(name.strip().lower().replace("-", "_"), name.strip().lower().replace("-", "_"))
+    if key not in IMPORTERS:
+        raise UnrecognisedFormat(f"unknown format {name!r}; formats understood: {describe_formats()}")
+    return IMPORTERS[key]
+
+
+def detect(source: Source) -> Importer:
+    """The importer most confident it understands ``source``, or ``UnrecognisedFormat``."""
+    scored = sorted(((imp.sniff(source), name) for name, imp in IMPORTERS.items()), reverse=True)
+    if not scored or scored[0][0] <= 0:
+        raise UnrecognisedFormat(
+            f"{source.name}: not a format graphsvc understands; formats understood: {describe_formats()}"
+        )
+    return IMPORTERS[scored[0][1]]

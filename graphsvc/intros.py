@@ -112,10 +112,6 @@ class IntroPaths:
         }
 
 
-def _round(value: float) -> float:
-    return round(value, 6)
-
-
 def describe(part: Contribution, event: Event | None) -> str:
     fact = part.fact
     when = fact.at.date().isoformat() if fact.at else "an unknown date"
@@ -132,11 +128,11 @@ def explain_hop(snap: Snapshot, people: dict[str, Person], a: str, b: str, tie: 
         evidence.append(
             HopEvidence(
                 kind=part.fact.kind.upper(), channel=part.fact.channel.upper(), at=part.fact.at,
-                contribution=_round(part.value), description=describe(part, event), event=event,
+                contribution=part.value, description=describe(part, event), event=event,
                 event_size=part.event_size,
             )
         )
-    return Hop(people[a], people[b], _round(tie.strength), tie.level, weakest, evidence)
+    return Hop(people[a], people[b], tie.strength, tie.level, weakest, evidence)
 
 
 def rank_intro_paths(
@@ -162,5 +158,5 @@ def rank_intro_paths(
             for i, (a, b, tie) in enumerate(zip(candidate.nodes, candidate.nodes[1:], ties))
             if tie is not None
         ]
-        paths.append(IntroPath(_round(math.prod(strengths)), hops))
+        paths.append(IntroPath(math.prod(strengths), hops))
     return paths

@@ -6,6 +6,15 @@ search over partial paths is both simple and fast: a breadth-first ball around t
 prunes every partial path that can no longer reach it within the remaining hops, and because
 costs are non-negative, complete paths leave the priority queue in order of cost. Ties are
 broken by hop count and then by the node ids, so answers are deterministic.
+
+Paths never take a detour that a direct tie beats: when two people on a path know each other
+directly at least as strongly as the stretch between them (``cost(u, w) <= cost of the
+stretch u .. w``), the path is dropped, because skipping the detour is both shorter and at
+least as strong. (A connector who knows the target introduces directly.) Without this rule a
+10-person workshop yields eight near-copies of every path through it (A -> W_i -> T for each
+attendee W_i), crowding out genuinely different routes; with it, a weak direct tie (an
+800-person conference) still leaves room for a stronger warm path. The rule is exact under
+best-first search: a detour in a partial path stays a detour in every extension of it.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from typing import Iterable
 
 import networkx as nx
 
-__all__ = ["RankedPath", "k_best_paths"]
+__all__ = ["RankedPath", "is_detour", "k_best_paths"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def k_best_paths(
     """The ``k`` cheapest simple paths from any of ``sources`` to ``target`` with at most ``max_hops`` edges.
 
     Sources never appear inside a path (a path through a teammate starts at that teammate),
-    nor do the people in ``avoid``.
+    nor do the people in ``avoid``; paths a direct tie beats are dropped (see the module docstring).
 
     >>> g = nx.Graph()
     >>> g.add_edge("me", "a", cost=0.1); g.add_edge("a", "t", cost=0.1); g.add_edge("me", "t", cost=1.0)
@@ -60,11 +69,12 @@ def k_best_paths(
     distance = nx.single_source_shortest_path_length(graph, target, cutoff=max_hops)
     starts = sorted({s for s in sources if s in distance and s != target and s not in blocked})
     start_set = set(starts)
-    queue: list[tuple[float, int, tuple[str, ...]]] = [(0.0, 0, (s,)) for s in starts]
+    # Queue entries: (cost, hops, path, cost of the path up to each of its nodes).
+    queue: list[tuple[float, int, tuple[str, ...], tuple[float, ...]]] = [(0.0, 0, (s,), (0.0,)) for s in starts]
     heapq.heapify(queue)
     found: list[RankedPath] = []
     while queue and len(found) < k:
-        cost, hops, path = heapq.heappop(queue)
+        cost, hops, path, prefix = heapq.heappop(queue)
         node = path[-1]
         if node == target:
             found.append(RankedPath(path, cost))
@@ -74,5 +84,24 @@ def k_best_paths(
                 continue
             if hops + 1 + distance.get(neighbour, max_hops + 1) > max_hops:
                 continue
-            heapq.heappush(queue, (cost + attrs[weight], hops + 1, path + (neighbour,)))
+            extended = cost + attrs[weight]
+            neighbour_ties = graph[neighbour]
+            if any(
+                earlier in neighbour_ties and neighbour_ties[earlier][weight] <= extended - prefix[i]
+                for i, earlier in enumerate(path[:-1])
+            ):
+                continue  # a direct tie beats this detour
+            heapq.heappush(queue, (extended, hops + 1, path + (neighbour,), prefix + (extended,)))
     return found
+
+
+def is_detour(graph: nx.Graph, nodes: tuple[str, ...], weight: str = "cost") -> bool:
+    """Whether a direct tie between two people of ``nodes`` beats the stretch between them."""
+    prefix = [0.0]
+    for a, b in zip(nodes, nodes[1:]):
+        prefix.append(prefix[-1] + graph[a][b][weight])
+    return any(
+        graph.has_edge(nodes[i], nodes[j]) and graph[nodes[i]][nodes[j]][weight] <= prefix[j] - prefix[i]
+        for i in range(len(nodes))
+        for j in range(i + 2, len(nodes))
+    )

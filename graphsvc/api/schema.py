@@ -32,10 +32,10 @@ schema = strawberry.Schema(
     mutation=Mutation,
     config=StrawberryConfig(disable_field_suggestions=True),
     extensions=[
-        QueryDepthLimiter(max_depth=12),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=2000),
-        MaskErrors(should_mask_error=should_mask),
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaskErrors(should_mask_error=should_mask),
     ],
 )
 

@@ -34,6 +34,10 @@ async def _save_upload(upload: Upload, folder: Path, cap: int) -> Path:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    finally:
+        close = getattr(upload, "close", None)
+        if close is not None:
+            await close()
     return path
 
 

@@ -26,10 +26,10 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subpr
 
 
 @contextmanager
-def running(args: list[str], env: dict[str, str], port: int, timeout: float = 60) -> Iterator[str]:
-    """Start ``graphsvc <args>`` and yield its base URL once /healthz answers."""
+def running(args: list[str], env: dict[str, str], port: int, timeout: float = 60, command: list[str] | None = None) -> Iterator[str]:
+    """Start ``graphsvc <args>`` (or ``command``) and yield its base URL once /healthz answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "graphsvc", *args], env={**os.environ, **env},
+        command or [sys.executable, "-m", "graphsvc", *args], env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"

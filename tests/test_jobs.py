@@ -1,0 +1,79 @@
+"""Import jobs: idempotent by content, atomic per batch, resumable after a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphsvc import jobs
+from graphsvc.model import JobStatus
+from graphsvc.store import SQLiteStore
+from importers import ImportOptions
+from tests import scenario
+
+
+def _snapshot(store: SQLiteStore, ws: str) -> tuple:
+    people = sorted((p.id, p.display_name, p.organization, p.emails) for p in store.search_people(ws, None, 10_000))
+    evidence = sorted((e.id, e.person_a, e.person_b, e.event_id) for e in store.iter_evidence(ws))
+    return people, evidence
+
+
+def test_a_failure_mid_import_keeps_whole_batches_and_a_rerun_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
+
+    clean = SQLiteStore(tmp_path / "clean.db")
+    clean_ws = clean.workspace("default").id
+    clean_job = jobs.import_file(clean, clean_ws, files["conference"], options=options, batch_rows=100)
+    assert clean_job.rows_imported == 800
+
+    store = SQLiteStore(tmp_path / "crash.db")
+    ws = store.workspace("default").id
+    real_write_row = jobs._write_row
+    calls = {"n": 0}
+
+    def failing_write_row(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 350:
+            raise OSError("disk went away")
+        return real_write_row(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_write_row", failing_write_row)
+    with pytest.raises(OSError):
+        jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100)
+    failed = store.list_jobs(ws)[0]
+    assert failed.status is JobStatus.FAILED and "disk went away" in failed.error
+    # Only whole batches landed: 3 x 100 rows, nothing of the 4th.
+    assert failed.rows_imported == 300 and store.count_people(ws, None) == 300
+
+    monkeypatch.setattr(jobs, "_write_row", real_write_row)
+    resumed = jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100)
+    assert resumed.id == failed.id and resumed.status is JobStatus.COMPLETED
+    assert (resumed.rows_read, resumed.rows_imported) == (800, 800)
+    assert _snapshot(store, ws) == _snapshot(clean, clean_ws)
+
+
+def test_reimporting_the_same_content_changes_nothing(tmp_path: Path) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    first = jobs.import_file(store, ws, files["connections"], options=ImportOptions(owner=scenario.OWNER))
+    before = (_snapshot(store, ws), store.data_version(ws), len(store.list_jobs(ws)))
+    copy = tmp_path / "renamed-copy.csv"
+    copy.write_bytes(files["connections"].read_bytes())
+    again = jobs.import_file(store, ws, copy, options=ImportOptions(owner=scenario.OWNER))
+    assert again.id == first.id
+    assert (_snapshot(store, ws), store.data_version(ws), len(store.list_jobs(ws))) == before
+
+
+def test_unreadable_file_writes_nothing(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 40)
+    from graphsvc.errors import ImportFailed
+
+    with pytest.raises(ImportFailed):
+        jobs.import_file(store, ws, garbage)
+    assert store.list_jobs(ws) == [] and store.count_people(ws, None) == 0

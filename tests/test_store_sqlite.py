@@ -1,0 +1,72 @@
+"""The embedded store: migrations, WAL, atomic batches, workspace scoping."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from graphsvc.model import Person
+from graphsvc.settings import Settings
+from graphsvc.store import SQLiteStore, open_store
+from graphsvc.store.sqlite import MIGRATIONS
+
+
+def test_new_store_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    assert store.schema_version() == len(MIGRATIONS)
+    raw = sqlite3.connect(tmp_path / "g.db")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+    store.close()
+    reopened = SQLiteStore(tmp_path / "g.db")  # migrating twice is a no-op
+    assert reopened.schema_version() == len(MIGRATIONS)
+    reopened.close()
+
+
+def test_default_workspace_exists_on_first_use_and_is_stable(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    first = store.workspace("default")
+    assert store.workspace("default") == first
+    assert store.workspace("other").id != first.id
+    store.close()
+
+
+def test_store_location_comes_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHSVC_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.delenv("GRAPHSVC_STORE", raising=False)
+    assert Settings().sqlite_path() == tmp_path / "d" / "graphsvc.db"
+    monkeypatch.setenv("GRAPHSVC_STORE", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    store = open_store(Settings())
+    assert (tmp_path / "elsewhere.db").exists()
+    store.close()
+    monkeypatch.setenv("GRAPHSVC_STORE", "postgres://nope")
+    from graphsvc.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        Settings().sqlite_path()
+
+
+def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.add_person(ws, Person(id="p_1", display_name="Half Written"))
+            raise RuntimeError("crash mid-batch")
+    assert store.count_people(ws, None) == 0
+    store.close()
+
+
+def test_workspaces_do_not_see_each_other(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    a, b = store.workspace("a").id, store.workspace("b").id
+    with store.atomic():
+        store.add_person(a, Person(id="p_1", display_name="Only In A"))
+        store.add_key(a, "email", "x@example.org", "p_1")
+    assert store.get_people(b, ["p_1"]) == {}
+    assert store.person_for_key(b, "email", "x@example.org") is None
+    assert store.search_people(b, "Only", 10) == []
+    assert [p.id for p in store.search_people(a, "only", 10)] == ["p_1"]
+    store.close()

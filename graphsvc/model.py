@@ -19,13 +19,39 @@ def stable_id(prefix: str, *parts: object) -> str:
 
 
 class Channel(str, Enum):
+    """Where a piece of evidence came from."""
+
     EVENT = "event"
     LINKEDIN = "linkedin"
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    CONTACTS = "contacts"
+    CALENDAR = "calendar"
+    EMAIL = "email"
+    MANUAL = "manual"  # recorded by the user (recordInteraction)
 
 
 class EvidenceKind(str, Enum):
-    CONNECTION = "connection"  # a social connection (LinkedIn, ...)
+    """What a piece of evidence observed. Pairwise kinds link ``person_a`` and ``person_b``."""
+
+    CONNECTION = "connection"  # a mutual social connection (LinkedIn, Facebook friends)
+    FOLLOW = "follow"  # a one-way follow (X, Instagram); direction a -> b
     ATTENDED = "attended"  # a person attended an event (co-attendance is derived from it)
+    MESSAGE = "message"  # a message from a to b (email, DM, LinkedIn message)
+    MEETING = "meeting"  # a meeting both attended (calendar, recorded)
+    CALL = "call"
+    INVITATION = "invitation"  # a connection invitation from a to b
+    ENDORSEMENT = "endorsement"  # a endorsed b
+    RECOMMENDATION = "recommendation"  # a recommended b
+    INTRODUCTION = "introduction"  # an introduction made between a and b
+    CONTACT = "contact"  # b is in a's address book
+
+
+#: Kinds that show two people actually interacted (not merely connected or co-present).
+INTERACTION_KINDS = frozenset(
+    {EvidenceKind.MESSAGE, EvidenceKind.MEETING, EvidenceKind.CALL, EvidenceKind.INTRODUCTION, EvidenceKind.RECOMMENDATION}
+)
 
 
 class JobStatus(str, Enum):
@@ -82,8 +108,10 @@ class Event:
 class Evidence:
     """One observation linking people.
 
-    A ``CONNECTION`` links ``person_a`` and ``person_b``; an ``ATTENDED`` links ``person_a`` to
-    ``event_id`` (co-attendance between two people is derived from two attendances).
+    Pairwise kinds link ``person_a`` and ``person_b`` (``direction`` is ``"a->b"`` for one-way
+    evidence such as a message or a follow, ``"mutual"`` otherwise); an ``ATTENDED`` links
+    ``person_a`` to ``event_id`` (co-attendance between two people is derived from two
+    attendances).
     """
 
     id: str

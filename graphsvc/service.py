@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import networkx as nx
+from typing import Callable, Iterable
 
 from graphsvc import jobs
-from graphsvc.analytics.strength import tie_graph
+from graphsvc.analytics.strength import TieView, tie_view
 from graphsvc.errors import InvalidArgument, NotFound
-from graphsvc.identity import fold, linkedin_slug, normalise_email
+from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import ImportJob, Person, Reject, Workspace
 from graphsvc.settings import Settings
@@ -48,8 +48,8 @@ class Graphsvc:
         self.settings = settings or Settings()
         self.store = store or open_store(self.settings)
         self.snapshots = SnapshotCache(self.store)
-        self._graphs: OrderedDict[tuple[str, int, datetime], nx.Graph] = OrderedDict()
-        self._graphs_lock = threading.Lock()
+        self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
+        self._views_lock = threading.Lock()
 
     def close(self) -> None:
         self.store.close()
@@ -131,57 +131,101 @@ class Graphsvc:
         return self.store.search_people(workspace_id, text, MAX_PAGE + 1)
 
     # analytics --------------------------------------------------------------------------
-    def tie_graph(self, workspace_id: str, as_of: datetime) -> tuple[nx.Graph, object]:
+    def view(self, workspace_id: str, as_of: datetime | None = None) -> TieView:
+        """The tie view at ``as_of`` (default: now, to the minute), cached per data version."""
+        as_of = _utc(as_of) if as_of else datetime.now(timezone.utc).replace(second=0, microsecond=0)
         snap = self.snapshots.get(workspace_id)
         key = (workspace_id, snap.version, as_of)
-        with self._graphs_lock:
-            graph = self._graphs.get(key)
-            if graph is None:
-                graph = tie_graph(snap, as_of)
-                self._graphs[key] = graph
-                while len(self._graphs) > 8:
-                    self._graphs.popitem(last=False)
+        with self._views_lock:
+            view = self._views.get(key)
+            if view is None:
+                view = tie_view(snap, as_of)
+                self._views[key] = view
+                while len(self._views) > 8:
+                    self._views.popitem(last=False)
             else:
-                self._graphs.move_to_end(key)
-        return graph, snap
+                self._views.move_to_end(key)
+        return view
+
+    def people_lookup(self, workspace_id: str) -> Callable[[Iterable[str]], dict[str, Person]]:
+        return lambda ids: self.store.get_people(workspace_id, ids)
+
+    def resolve_people(self, workspace_id: str, refs: Iterable[str], what: str) -> list[str]:
+        """Person ids for ``refs`` (ids, emails, URLs or names); an unknown or ambiguous one is an error."""
+        ids = []
+        for ref in refs:
+            match = self.find_person(workspace_id, ref)
+            if match.person is None:
+                names = ", ".join(f"{c.display_name} ({c.id})" for c in match.candidates[:10])
+                raise InvalidArgument(f"{what} {ref!r} matches several people: {names}" if names else f"{what}: nobody matches {ref!r}")
+            ids.append(match.person.id)
+        return ids
+
+    def target_set(self, workspace_id: str, view: TieView, *, organization: str | None, title: str | None, event: str | None) -> set[str]:
+        """Everyone matching all the given target filters (an organization, title keywords, an event's attendees)."""
+        people = self.store.get_people(workspace_id, view.snap.people)
+        chosen = set(people)
+        if organization:
+            wanted = normalise_organization(organization)
+            chosen &= {pid for pid, p in people.items() if p.organization and normalise_organization(p.organization) == wanted}
+        if title:
+            words = fold(title).split()
+            chosen &= {pid for pid, p in people.items() if all(w in fold(p.title).split() for w in words)}
+        if event:
+            matches = [e for e in view.snap.events.values() if e.id == event or fold(e.name) == fold(event)]
+            if len(matches) > 1:
+                raise InvalidArgument(f"event {event!r} matches several events: " + ", ".join(f"{e.name} ({e.id})" for e in matches))
+            if not matches:
+                raise InvalidArgument(f"no event matches {event!r}")
+            chosen &= view.snap.attendees.get(matches[0].id, set())
+        return chosen
 
     def intro_paths(
         self,
         workspace_id: str,
-        to: str,
+        to: str | None = None,
         *,
         from_: str | None = None,
+        to_organization: str | None = None,
+        to_title: str | None = None,
+        to_event: str | None = None,
         k: int = 3,
         max_hops: int = 3,
         as_of: datetime | None = None,
+        avoid: Iterable[str] = (),
+        diverse: bool = False,
     ) -> IntroPaths:
         if not 1 <= k <= MAX_K:
             raise InvalidArgument(f"k must be between 1 and {MAX_K}")
         if not 1 <= max_hops <= MAX_HOPS:
             raise InvalidArgument(f"maxHops must be between 1 and {MAX_HOPS}")
-        as_of = _utc(as_of) if as_of else datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        match = self.find_person(workspace_id, to)
-        if match.person is None:
-            status = IntroStatus.AMBIGUOUS if match.candidates else IntroStatus.NOT_FOUND
-            return IntroPaths(status, as_of, candidates=match.candidates)
+        if not (to or to_organization or to_title or to_event):
+            raise InvalidArgument("say whom to reach: to (a person) or toOrganization, toTitle, toEvent")
+        view = self.view(workspace_id, as_of)
+        target: Person | None = None
+        if to:
+            match = self.find_person(workspace_id, to)
+            if match.person is None:
+                status = IntroStatus.AMBIGUOUS if match.candidates else IntroStatus.NOT_FOUND
+                return IntroPaths(status, view.as_of, candidates=match.candidates)
+            target, targets = match.person, {match.person.id}
+        else:
+            targets = self.target_set(workspace_id, view, organization=to_organization, title=to_title, event=to_event)
+            if not targets:
+                return IntroPaths(IntroStatus.NOT_FOUND, view.as_of)
         if from_:
-            source = self.find_person(workspace_id, from_)
-            if source.person is None:
-                names = ", ".join(f"{c.display_name} ({c.id})" for c in source.candidates[:10])
-                raise InvalidArgument(
-                    f"'from' matches several people: {names}" if names else f"'from': nobody matches {from_!r}"
-                )
-            sources = [source.person.id]
+            sources = self.resolve_people(workspace_id, [from_], "from")
         else:
             sources = self.store.member_ids(workspace_id)
             if not sources:
                 raise InvalidArgument("the workspace has no members yet: import an export with an owner, or pass 'from'")
-        graph, snap = self.tie_graph(workspace_id, as_of)
-        paths = rank_intro_paths(
-            snap, graph, lambda ids: self.store.get_people(workspace_id, ids), sources, match.person.id,
-            k=k, max_hops=max_hops, as_of=as_of,
+        avoided = self.resolve_people(workspace_id, avoid, "avoid")
+        paths, spof = rank_intro_paths(
+            view, self.people_lookup(workspace_id), sources, targets - set(sources), k=k, max_hops=max_hops,
+            avoid=avoided, diverse=diverse,
         )
-        return IntroPaths(IntroStatus.FOUND if paths else IntroStatus.NO_PATH, as_of, match.person, [], paths)
+        status = IntroStatus.FOUND if paths else IntroStatus.NO_PATH
+        return IntroPaths(status, view.as_of, target, [], paths, spof, len(targets))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -1,9 +1,10 @@
 """The in-memory view analytics run on, built from a workspace's evidence.
 
 A snapshot holds evidence, not strength: which pairs are connected on which channel and when,
-which events each pair attended together and how large those events were. Strength is
-computed from it for a given ``as_of`` (``graphsvc.analytics.strength``). Snapshots are cached
-per workspace and rebuilt when the store's data version changes.
+who messaged or met whom, which events each pair attended together and how large those
+events were, and who works at the same (small enough) organization. Strength is computed from
+it for a given ``as_of`` (``graphsvc.analytics.strength``). Snapshots are cached per workspace
+and rebuilt when the store's data version changes.
 """
 
 from __future__ import annotations
@@ -13,20 +14,30 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from graphsvc.model import Event, EvidenceKind
+from graphsvc.identity import normalise_organization
+from graphsvc.model import Event, EvidenceKind, Person
 from graphsvc.store.protocol import Store
 
 Pair = tuple[str, str]
 
+CO_ATTENDANCE = "co_attendance"
+SAME_ORGANIZATION = "same_organization"
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One piece of evidence about a pair: a connection, or an event both attended."""
+    """One piece of evidence about a pair.
 
-    kind: str  # "connection" | "co_attendance"
+    ``kind`` is an ``EvidenceKind`` value, or ``"co_attendance"`` (both attended ``event_id``)
+    or ``"same_organization"``. ``direction`` is relative to the pair's sorted order:
+    ``"forward"`` (first -> second), ``"backward"`` or ``"mutual"``.
+    """
+
+    kind: str
     channel: str
     at: datetime | None
     event_id: str | None = None
+    direction: str = "mutual"
 
 
 @dataclass
@@ -38,6 +49,8 @@ class Snapshot:
     facts: dict[Pair, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     events: dict[str, Event] = field(default_factory=dict)
     event_size: dict[str, int] = field(default_factory=dict)
+    attendees: dict[str, set[str]] = field(default_factory=dict)
+    organization: dict[str, str] = field(default_factory=dict)  # person id -> organization as written
 
     def pair_facts(self, a: str, b: str) -> list[Fact]:
         return self.facts.get(pair(a, b), [])
@@ -47,25 +60,32 @@ def pair(a: str, b: str) -> Pair:
     return (a, b) if a < b else (b, a)
 
 
-def build_snapshot(store: Store, workspace_id: str, *, max_event_size: int = 1000) -> Snapshot:
+def build_snapshot(
+    store: Store, workspace_id: str, *, max_event_size: int = 1000, max_organization_size: int = 100
+) -> Snapshot:
     """Read the workspace's evidence into a snapshot.
 
-    Events larger than ``max_event_size`` keep their attendance but create no pairwise facts:
-    at that size co-attendance says almost nothing and the pairs grow quadratically.
+    Events larger than ``max_event_size`` and organizations with more than
+    ``max_organization_size`` known people keep their facts per person but create no pairwise
+    facts: at that size co-presence says almost nothing and the pairs grow quadratically.
     """
     version = store.data_version(workspace_id)
     snap = Snapshot(workspace_id, version, tuple(store.member_ids(workspace_id)))
     attendees: dict[str, set[str]] = defaultdict(set)
-    first_seen: dict[tuple[str, str], datetime | None] = {}
     for ev in store.iter_evidence(workspace_id):
-        if ev.kind is EvidenceKind.CONNECTION and ev.person_b:
-            snap.people.update((ev.person_a, ev.person_b))
-            snap.facts[pair(ev.person_a, ev.person_b)].append(Fact("connection", ev.channel.value, ev.at))
-        elif ev.kind is EvidenceKind.ATTENDED and ev.event_id:
-            snap.people.add(ev.person_a)
-            attendees[ev.event_id].add(ev.person_a)
-            first_seen[(ev.event_id, ev.person_a)] = ev.at
+        if ev.kind is EvidenceKind.ATTENDED:
+            if ev.event_id:
+                snap.people.add(ev.person_a)
+                attendees[ev.event_id].add(ev.person_a)
+            continue
+        if not ev.person_b or ev.person_b == ev.person_a:
+            continue
+        snap.people.update((ev.person_a, ev.person_b))
+        key = pair(ev.person_a, ev.person_b)
+        direction = "mutual" if ev.direction == "mutual" else ("forward" if key[0] == ev.person_a else "backward")
+        snap.facts[key].append(Fact(ev.kind.value, ev.channel.value, ev.at, None, direction))
     snap.events = store.get_events(workspace_id, attendees)
+    snap.attendees = dict(attendees)
     snap.people.update(snap.members)
     for event_id in sorted(attendees):
         people = sorted(attendees[event_id])
@@ -76,8 +96,24 @@ def build_snapshot(store: Store, workspace_id: str, *, max_event_size: int = 100
         at = event.starts_at if event else None
         for i, a in enumerate(people):
             for b in people[i + 1 :]:
-                snap.facts[(a, b)].append(Fact("co_attendance", "event", at, event_id))
+                snap.facts[(a, b)].append(Fact(CO_ATTENDANCE, "event", at, event_id))
+    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size)
     return snap
+
+
+def _add_organizations(snap: Snapshot, people: "list[Person] | object", limit: int) -> None:
+    by_org: dict[str, list[str]] = defaultdict(list)
+    for person in people:  # type: ignore[attr-defined]
+        if person.organization:
+            snap.organization[person.id] = person.organization
+            by_org[normalise_organization(person.organization)].append(person.id)
+    for org, ids in sorted(by_org.items()):
+        if not org or len(ids) > limit:
+            continue
+        ids.sort()
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                snap.facts[(a, b)].append(Fact(SAME_ORGANIZATION, "organization", None))
 
 
 class SnapshotCache:

@@ -24,9 +24,12 @@ query Intro($to: String!, $asOf: DateTime) {
     status
     asOf
     target { id name organization title isMember }
+    targetCount
     candidates { id name organization title isMember }
+    singlePointOfFailure { id name organization title isMember }
     paths {
       strength
+      kind
       weakestLinkStrength
       hops {
         from { id name organization title isMember }
@@ -34,6 +37,8 @@ query Intro($to: String!, $asOf: DateTime) {
         strength
         level
         isWeakest
+        lastContact
+        channels
         evidence { kind channel at contribution description event { id name startsAt size } }
       }
     }

@@ -20,13 +20,14 @@ best-first search: a detour in a partial path stays a detour in every extension 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import networkx as nx
 
-__all__ = ["RankedPath", "is_detour", "k_best_paths"]
+__all__ = ["RankedPath", "diverse_paths", "is_detour", "iter_best_paths", "k_best_paths"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class RankedPath:
 def k_best_paths(
     graph: nx.Graph,
     sources: Iterable[str],
-    target: str,
+    target: str | Iterable[str],
     *,
     k: int = 3,
     max_hops: int = 3,
@@ -55,29 +56,47 @@ def k_best_paths(
 ) -> list[RankedPath]:
     """The ``k`` cheapest simple paths from any of ``sources`` to ``target`` with at most ``max_hops`` edges.
 
-    Sources never appear inside a path (a path through a teammate starts at that teammate),
-    nor do the people in ``avoid``; paths a direct tie beats are dropped (see the module docstring).
+    ``target`` is one node or a set of nodes (everyone at an organization): a path ends at the
+    first target it reaches. Sources never appear inside a path (a path through a teammate
+    starts at that teammate), nor do the people in ``avoid``; paths a direct tie beats are
+    dropped (see the module docstring).
 
     >>> g = nx.Graph()
     >>> g.add_edge("me", "a", cost=0.1); g.add_edge("a", "t", cost=0.1); g.add_edge("me", "t", cost=1.0)
     >>> [p.nodes for p in k_best_paths(g, ["me"], "t", k=2)]
     [('me', 'a', 't'), ('me', 't')]
     """
-    if k <= 0 or max_hops <= 0 or target not in graph:
+    if k <= 0:
         return []
-    blocked = set(avoid) - {target}
-    distance = nx.single_source_shortest_path_length(graph, target, cutoff=max_hops)
-    starts = sorted({s for s in sources if s in distance and s != target and s not in blocked})
+    return list(itertools.islice(iter_best_paths(graph, sources, target, max_hops=max_hops, avoid=avoid, weight=weight), k))
+
+
+def iter_best_paths(
+    graph: nx.Graph,
+    sources: Iterable[str],
+    target: str | Iterable[str],
+    *,
+    max_hops: int = 3,
+    avoid: Iterable[str] = (),
+    weight: str = "cost",
+) -> Iterator[RankedPath]:
+    """Paths as ``k_best_paths`` ranks them, best first, lazily (for filters such as diversity)."""
+    targets = {target} if isinstance(target, str) else set(target)
+    blocked = set(avoid) - targets
+    targets = {t for t in targets if t in graph}
+    if max_hops <= 0 or not targets:
+        return
+    distance = hop_distances(graph, targets, max_hops)
+    starts = sorted({s for s in sources if s in distance and s not in targets and s not in blocked})
     start_set = set(starts)
     # Queue entries: (cost, hops, path, cost of the path up to each of its nodes).
     queue: list[tuple[float, int, tuple[str, ...], tuple[float, ...]]] = [(0.0, 0, (s,), (0.0,)) for s in starts]
     heapq.heapify(queue)
-    found: list[RankedPath] = []
-    while queue and len(found) < k:
+    while queue:
         cost, hops, path, prefix = heapq.heappop(queue)
         node = path[-1]
-        if node == target:
-            found.append(RankedPath(path, cost))
+        if node in targets:
+            yield RankedPath(path, cost)
             continue
         for neighbour, attrs in graph[node].items():
             if neighbour in start_set or neighbour in blocked or neighbour in path:
@@ -92,7 +111,36 @@ def k_best_paths(
             ):
                 continue  # a direct tie beats this detour
             heapq.heappush(queue, (extended, hops + 1, path + (neighbour,), prefix + (extended,)))
-    return found
+
+
+def hop_distances(graph: nx.Graph, roots: Iterable[str], cutoff: int) -> dict[str, int]:
+    """Hops from the nearest of ``roots`` to every node within ``cutoff`` hops (breadth-first)."""
+    distance = {r: 0 for r in roots}
+    frontier = list(distance)
+    for depth in range(1, cutoff + 1):
+        following = []
+        for node in frontier:
+            for neighbour in graph[node]:
+                if neighbour not in distance:
+                    distance[neighbour] = depth
+                    following.append(neighbour)
+        frontier = following
+    return distance
+
+
+def diverse_paths(paths: Iterable[RankedPath], k: int) -> list[RankedPath]:
+    """The first ``k`` paths that share no intermediary with a path taken before them."""
+    taken: list[RankedPath] = []
+    used: set[str] = set()
+    for path in paths:
+        middle = set(path.nodes[1:-1])
+        if middle & used:
+            continue
+        taken.append(path)
+        used |= middle
+        if len(taken) == k:
+            break
+    return taken
 
 
 def is_detour(graph: nx.Graph, nodes: tuple[str, ...], weight: str = "cost") -> bool:

@@ -1,23 +1,33 @@
-"""Tie strength v1: how strong a tie is at ``as_of``, explained by its evidence.
+"""Tie strength: how strong a tie is at ``as_of``, explained component by component.
 
-Each fact contributes ``c = weight x size_factor x decay(age)`` and the contributions combine
-as a noisy-OR, ``strength = 1 - prod(1 - c)``, so every extra channel or shared event raises
-strength without ever passing 1 (multiplexity). Decay is exponential towards a floor:
-``floor + (1 - floor) x 0.5 ** (age / half_life)``. Co-attendance is weighted by event size
-after Newman (2001), softened by a square root: ``min(1, (r - 1) / (n - 1)) ** 0.5`` for an
-event of ``n`` attendees, where events of ``r`` people or fewer count fully. Defaults and their
-sources are in docs/tie-strength.md.
+Each component of a tie's evidence contributes a value ``c`` in [0, 1) and the components
+combine as a noisy-OR, ``strength = 1 - prod(1 - c)``: every extra channel or shared event
+raises strength without passing 1 (multiplexity). Components:
+
+* one per social fact (connection, follow, address-book contact, invitation, endorsement,
+  recommendation): ``weight x decay(age)``;
+* one per shared event: ``weight x size_factor(n) x decay(age)``, after Newman (2001);
+* one for all interactions together (messages, meetings, calls, introductions):
+  ``weight x intensity x recency x reciprocity x duration`` with intensity log-scaled;
+* one for mutual contacts (Gilbert & Karahalios's structural dimension), only on ties that
+  already have other evidence;
+* one for working at the same (small enough) organization.
+
+Decay is exponential towards a floor: ``floor + (1 - floor) x 0.5 ** (age / half_life)``.
+The formula, each default and its source are in docs/tie-strength.md.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
-from graphsvc.snapshot import Fact, Snapshot
+from graphsvc.model import INTERACTION_KINDS, EvidenceKind
+from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Fact, Snapshot
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,24 +36,53 @@ if TYPE_CHECKING:
 class EvidenceLevel(str, Enum):
     """What kind of tie the evidence shows, strongest first (travels with every tie)."""
 
+    INTERACTION = "interaction"  # they messaged, met or called
     SMALL_EVENT = "small_event"  # met at a gathering small enough to talk to everyone
-    CONNECTION = "connection"  # connected on a social network
+    CONNECTION = "connection"  # connected on a social network or in an address book
     LARGE_EVENT = "large_event"  # attended the same large event
+    SAME_ORGANIZATION = "same_organization"  # work at the same organization
 
 
-LEVEL_ORDER = [EvidenceLevel.SMALL_EVENT, EvidenceLevel.CONNECTION, EvidenceLevel.LARGE_EVENT]
+LEVEL_ORDER = list(EvidenceLevel)
+WARM_LEVELS = {EvidenceLevel.INTERACTION, EvidenceLevel.SMALL_EVENT, EvidenceLevel.CONNECTION}
+
+
+@dataclass(frozen=True)
+class Decay:
+    weight: float
+    floor: float
+    half_life_days: float
+
+
+SOCIAL_DEFAULTS: dict[str, Decay] = {
+    EvidenceKind.CONNECTION.value: Decay(0.45, 0.6, 730.0),
+    EvidenceKind.CONTACT.value: Decay(0.35, 0.7, 1460.0),
+    EvidenceKind.FOLLOW.value: Decay(0.12, 0.5, 730.0),
+    EvidenceKind.INVITATION.value: Decay(0.10, 0.3, 365.0),
+    EvidenceKind.ENDORSEMENT.value: Decay(0.15, 0.3, 365.0),
+}
+INTERACTION_UNITS = {
+    EvidenceKind.MESSAGE.value: 1.0,
+    EvidenceKind.CALL.value: 2.0,
+    EvidenceKind.MEETING.value: 3.0,
+    EvidenceKind.INTRODUCTION.value: 3.0,
+    EvidenceKind.RECOMMENDATION.value: 5.0,
+}
 
 
 @dataclass(frozen=True)
 class StrengthModel:
-    connection_weight: float = 0.45
-    connection_floor: float = 0.6
-    connection_half_life_days: float = 730.0
-    event_weight: float = 0.6
+    social: dict[str, Decay] = field(default_factory=lambda: dict(SOCIAL_DEFAULTS))
+    event: Decay = Decay(0.6, 0.25, 365.0)
     event_full_size: int = 5
-    event_floor: float = 0.25
-    event_half_life_days: float = 365.0
     small_event_max_size: int = 30
+    interaction: Decay = Decay(0.85, 0.15, 180.0)
+    interaction_full_units: float = 30.0  # interaction units at which intensity saturates
+    one_way_factor: float = 0.7  # interactions never answered count less (reciprocity)
+    duration_full_days: float = 365.0
+    mutual_weight: float = 0.15
+    mutual_full_count: int = 8
+    same_organization_weight: float = 0.08
     max_strength: float = 0.99
 
 
@@ -52,10 +91,18 @@ DEFAULT_MODEL = StrengthModel()
 
 @dataclass(frozen=True)
 class Contribution:
-    fact: Fact
+    """One component of a tie's strength, with the facts behind it."""
+
+    kind: str  # an evidence kind, "co_attendance", "interactions", "mutual_contacts", "same_organization"
+    channel: str
     value: float
-    event_size: int | None
-    age_days: float | None
+    at: datetime | None  # the most recent fact
+    facts: tuple[Fact, ...] = ()
+    event_id: str | None = None
+    event_size: int | None = None
+    count: float = 0.0  # interactions: weighted units; mutual contacts: how many
+    reciprocal: bool = False
+    first_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,14 +111,23 @@ class TieStrength:
     level: EvidenceLevel
     contributions: tuple[Contribution, ...]  # strongest first
 
+    @property
+    def channels(self) -> list[str]:
+        return sorted({c.channel for c in self.contributions if c.channel not in ("organization", "network")})
 
-def decay(age_days: float | None, half_life: float, floor: float) -> float:
-    """>>> round(decay(365.0, 365.0, 0.5), 3)
+    @property
+    def last_contact(self) -> datetime | None:
+        dates = [c.at for c in self.contributions if c.at is not None]
+        return max(dates) if dates else None
+
+
+def decay(age_days: float | None, spec: Decay) -> float:
+    """>>> round(decay(365.0, Decay(1.0, 0.5, 365.0)), 3)
     0.75
     """
     if age_days is None:
-        return floor
-    return floor + (1.0 - floor) * 0.5 ** (max(age_days, 0.0) / half_life)
+        return spec.floor
+    return spec.floor + (1.0 - spec.floor) * 0.5 ** (max(age_days, 0.0) / spec.half_life_days)
 
 
 def event_size_factor(size: int, model: StrengthModel = DEFAULT_MODEL) -> float:
@@ -87,64 +143,152 @@ def _age(at: datetime | None, as_of: datetime) -> float | None:
     return None if at is None else (as_of - at).total_seconds() / 86400.0
 
 
-def contribution(fact: Fact, snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> Contribution:
-    age = _age(fact.at, as_of)
-    if fact.kind == "connection":
-        value = model.connection_weight * decay(age, model.connection_half_life_days, model.connection_floor)
-        return Contribution(fact, value, None, age)
-    size = snap.event_size.get(fact.event_id or "", 2)
-    value = model.event_weight * event_size_factor(size, model) * decay(age, model.event_half_life_days, model.event_floor)
-    return Contribution(fact, value, size, age)
+def contributions(
+    facts: Iterable[Fact], snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL, mutual: int = 0
+) -> list[Contribution]:
+    """The components of a tie from its facts (those dated after ``as_of`` are ignored)."""
+    parts: list[Contribution] = []
+    interactions: list[Fact] = []
+    for fact in facts:
+        if fact.at is not None and fact.at > as_of:
+            continue
+        if fact.kind in INTERACTION_UNITS:
+            interactions.append(fact)
+        elif fact.kind == CO_ATTENDANCE:
+            size = snap.event_size.get(fact.event_id or "", 2)
+            value = model.event.weight * event_size_factor(size, model) * decay(_age(fact.at, as_of), model.event)
+            parts.append(Contribution(CO_ATTENDANCE, "event", value, fact.at, (fact,), fact.event_id, size))
+        elif fact.kind == SAME_ORGANIZATION:
+            parts.append(Contribution(SAME_ORGANIZATION, "organization", model.same_organization_weight, None, (fact,)))
+        else:
+            spec = model.social.get(fact.kind)
+            if spec is not None:
+                value = spec.weight * decay(_age(fact.at, as_of), spec)
+                parts.append(Contribution(fact.kind, fact.channel, value, fact.at, (fact,)))
+    if interactions:
+        parts.append(_interactions(interactions, as_of, model))
+    substantive = [p for p in parts if p.kind != SAME_ORGANIZATION]
+    if mutual and substantive:
+        value = model.mutual_weight * min(1.0, mutual / model.mutual_full_count)
+        parts.append(Contribution("mutual_contacts", "network", value, None, (), count=mutual))
+    parts.sort(key=lambda c: (-c.value, c.kind, c.event_id or "", c.at or datetime.min.replace(tzinfo=as_of.tzinfo)))
+    return parts
 
 
-def tie_strength(
-    snap: Snapshot, a: str, b: str, as_of: datetime, model: StrengthModel = DEFAULT_MODEL
-) -> TieStrength | None:
-    """The tie between ``a`` and ``b`` at ``as_of``, or None when no evidence predates ``as_of``."""
-    facts = [f for f in snap.pair_facts(a, b) if f.at is None or f.at <= as_of]
-    return strength_from_facts(facts, snap, as_of, model)
+def _interactions(facts: list[Fact], as_of: datetime, model: StrengthModel) -> Contribution:
+    units = sum(INTERACTION_UNITS[f.kind] for f in facts)
+    dated = sorted(f.at for f in facts if f.at is not None)
+    last, first = (dated[-1], dated[0]) if dated else (None, None)
+    directions = {f.direction for f in facts}
+    reciprocal = "mutual" in directions or {"forward", "backward"} <= directions
+    intensity = min(1.0, math.log1p(units) / math.log1p(model.interaction_full_units))
+    duration = min(1.0, (last - first).days / model.duration_full_days) if first and last else 0.0
+    value = (
+        model.interaction.weight
+        * intensity
+        * decay(_age(last, as_of), model.interaction)
+        * (1.0 if reciprocal else model.one_way_factor)
+        * (0.8 + 0.2 * duration)
+    )
+    channels = sorted({f.channel for f in facts})
+    channel = channels[0] if len(channels) == 1 else "+".join(channels)
+    return Contribution("interactions", channel, value, last, tuple(facts), count=units, reciprocal=reciprocal, first_at=first)
 
 
-def strength_from_facts(
-    facts: list[Fact], snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL
-) -> TieStrength | None:
-    if not facts:
+def combine(parts: list[Contribution], model: StrengthModel = DEFAULT_MODEL) -> TieStrength | None:
+    if not parts:
         return None
-    parts = [contribution(f, snap, as_of, model) for f in facts]
-    parts.sort(key=lambda c: (-c.value, c.fact.kind, c.fact.event_id or ""))
     remaining = 1.0
     for part in parts:
         remaining *= 1.0 - part.value
-    strength = min(1.0 - remaining, model.max_strength)
-    return TieStrength(strength, _level(parts, model), tuple(parts))
+    return TieStrength(min(1.0 - remaining, model.max_strength), level_of(parts, model), tuple(parts))
 
 
-def _level(parts: list[Contribution], model: StrengthModel) -> EvidenceLevel:
+def level_of(parts: Iterable[Contribution], model: StrengthModel = DEFAULT_MODEL) -> EvidenceLevel:
     levels = set()
     for part in parts:
-        if part.fact.kind == "connection":
+        if part.kind == "interactions":
+            levels.add(EvidenceLevel.INTERACTION)
+        elif part.kind == CO_ATTENDANCE:
+            small = (part.event_size or 0) <= model.small_event_max_size
+            levels.add(EvidenceLevel.SMALL_EVENT if small else EvidenceLevel.LARGE_EVENT)
+        elif part.kind == SAME_ORGANIZATION:
+            levels.add(EvidenceLevel.SAME_ORGANIZATION)
+        elif part.kind != "mutual_contacts":
             levels.add(EvidenceLevel.CONNECTION)
-        elif (part.event_size or 0) <= model.small_event_max_size:
-            levels.add(EvidenceLevel.SMALL_EVENT)
-        else:
-            levels.add(EvidenceLevel.LARGE_EVENT)
     return next(level for level in LEVEL_ORDER if level in levels)
+
+
+def _is_substantive(facts: list[Fact], snap: Snapshot, model: StrengthModel) -> bool:
+    """Whether a pair's facts show more than co-presence (counts towards mutual contacts)."""
+    for fact in facts:
+        if fact.kind == SAME_ORGANIZATION:
+            continue
+        if fact.kind == CO_ATTENDANCE and snap.event_size.get(fact.event_id or "", 2) > model.small_event_max_size:
+            continue
+        return True
+    return False
+
+
+def social_neighbours(snap: Snapshot, model: StrengthModel = DEFAULT_MODEL) -> dict[str, set[str]]:
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for (a, b), facts in snap.facts.items():
+        if _is_substantive(facts, snap, model):
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    return neighbours
+
+
+def tie_strength(
+    snap: Snapshot,
+    a: str,
+    b: str,
+    as_of: datetime,
+    model: StrengthModel = DEFAULT_MODEL,
+    neighbours: dict[str, set[str]] | None = None,
+) -> TieStrength | None:
+    """The tie between ``a`` and ``b`` at ``as_of`` (None when no evidence predates ``as_of``)."""
+    facts = snap.pair_facts(a, b)
+    mutual = 0
+    if neighbours is not None:
+        mutual = len(neighbours.get(a, set()) & neighbours.get(b, set()))
+    return combine(contributions(facts, snap, as_of, model, mutual), model)
 
 
 def tie_graph(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> "nx.Graph":
     """The weighted tie graph at ``as_of``: edge attributes ``strength``, ``cost`` (-log strength), ``level``.
 
-    >>> import networkx as nx
     >>> g = tie_graph(Snapshot("ws", 0, ()), datetime(2026, 1, 1))
     >>> g.number_of_edges()
     0
     """
     import networkx as nx
 
+    neighbours = social_neighbours(snap, model)
     graph = nx.Graph()
     graph.add_nodes_from(sorted(snap.people))
+    empty: set[str] = set()
     for (a, b), facts in snap.facts.items():
-        tie = strength_from_facts([f for f in facts if f.at is None or f.at <= as_of], snap, as_of, model)
+        mutual = len(neighbours.get(a, empty) & neighbours.get(b, empty)) if a in neighbours and b in neighbours else 0
+        tie = combine(contributions(facts, snap, as_of, model, mutual), model)
         if tie is not None and tie.strength > 0:
             graph.add_edge(a, b, strength=tie.strength, cost=-math.log(tie.strength), level=tie.level)
     return graph
+
+
+@dataclass
+class TieView:
+    """Everything analytics need at one ``as_of``: the snapshot, the tie graph, the explanations."""
+
+    snap: Snapshot
+    as_of: datetime
+    graph: "nx.Graph"
+    neighbours: dict[str, set[str]]
+    model: StrengthModel = DEFAULT_MODEL
+
+    def tie(self, a: str, b: str) -> TieStrength | None:
+        return tie_strength(self.snap, a, b, self.as_of, self.model, self.neighbours)
+
+
+def tie_view(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> TieView:
+    return TieView(snap, as_of, tie_graph(snap, as_of, model), social_neighbours(snap, model), model)

@@ -63,9 +63,12 @@ public final class Neo4jLauncher {
                     .setConfig(HttpConnector.listen_address, new SocketAddress(HOST, httpPort))
                     .setConfig(HttpConnector.advertised_address, new SocketAddress(HOST, httpPort))
                     .setConfig(HttpsConnector.enabled, false)
+                    // the Community-relevant part of the default; BROWSER serves /browser/ from the
+                    // neo4j-browser jar on the classpath
                     .setConfig(ServerSettings.http_enabled_modules, Set.of(
                             ConfigurableServerModules.BROWSER,
                             ConfigurableServerModules.TRANSACTIONAL_ENDPOINTS,
+                            ConfigurableServerModules.QUERY_API_ENDPOINTS,
                             ConfigurableServerModules.UNMANAGED_EXTENSIONS))
                     .setConfig(ServerSettings.allow_telemetry, false)
                     .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheMiB * 1024 * 1024)

@@ -53,6 +53,7 @@ def _session_server(config: pytest.Config) -> Neo4jServer:
     except Exception as exc:  # noqa: BLE001 - reported as a test failure with the log tail
         server.stop()
         state["fail"] = f"Neo4j failed to start: {exc}"
+    if "fail" in state:  # outside the except block: no chained traceback in the report
         pytest.fail(state["fail"], pytrace=False)
     state["server"] = server
     config.add_cleanup(server.stop)

@@ -8,7 +8,7 @@ the Jetty web server) and ``org.neo4j.client:neo4j-browser`` (Browser static fil
 Cache: ``$GRAPHSVC_NEO4J_CACHE`` or ``~/.cache/graphsvc/neo4j-<NEO4J_VERSION>``.
 Run by hand (prints URLs and credentials, Ctrl-C stops)::
 
-    .venv/bin/python -m tests.neo4j_runtime.server
+    .venv/bin/python -m tests.neo4j_runtime
 
 See docs/neo4j-runtime.md.
 """
@@ -208,7 +208,8 @@ def _launcher_command(cache: Path) -> list[str]:
                     capture_output=True, text=True, timeout=300, check=False,
                 )
                 if res.returncode == 0:
-                    shutil.rmtree(classes, ignore_errors=True)
+                    # earlier launcher-* builds are left alone: another checkout sharing this
+                    # cache may still use them (a few KB each)
                     tmp.rename(classes)
                 else:
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -260,9 +261,12 @@ def _free_ports(n: int) -> list[int]:
 class Neo4jServer:
     """One Neo4j JVM with Bolt and HTTP (Browser) on free 127.0.0.1 ports and a throw-away home.
 
-    >>> server = Neo4jServer().start()
-    >>> server.bolt_uri, server.user, server.password    # doctest: +SKIP
-    >>> server.stop()
+    Usage::
+
+        server = Neo4jServer().start()   # or: with Neo4jServer() as server:
+        with server.driver() as driver:
+            driver.execute_query("RETURN 1")
+        server.stop()
 
     ``auth=True`` (default) enables authentication for user ``neo4j`` with ``password`` (a random
     one unless given; at least 8 characters). ``auth=False`` disables authentication.
@@ -282,7 +286,8 @@ class Neo4jServer:
             raise ValueError("Neo4j 5 requires passwords of at least 8 characters")
         self._auth = auth
         self._password = (password or secrets.token_urlsafe(18)) if auth else ""
-        self.start_timeout = start_timeout
+        env_timeout = os.environ.get("GRAPHSVC_NEO4J_START_TIMEOUT")
+        self.start_timeout = float(env_timeout) if env_timeout else start_timeout
         extra = os.environ.get("GRAPHSVC_NEO4J_JAVA_OPTS", "").split()
         self._java_opts = list(java_opts if java_opts is not None else DEFAULT_JAVA_OPTS) + extra
         self._pagecache_mib = pagecache_mib

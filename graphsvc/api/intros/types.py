@@ -12,11 +12,11 @@ from graphsvc.api.people.types import PersonType
 IntroStatus = strawberry.enum(intros.IntroStatus, description="Outcome of an introPaths request.")
 
 
-@strawberry.enum(description="What kind of tie the evidence shows, strongest first.")
-class EvidenceLevel(Enum):
-    SMALL_EVENT = "SMALL_EVENT"
-    CONNECTION = "CONNECTION"
-    LARGE_EVENT = "LARGE_EVENT"
+EvidenceLevel = strawberry.enum(
+    Enum("EvidenceLevel", {level.name: level.name for level in LibraryEvidenceLevel}),  # type: ignore[misc]
+    description="What kind of tie the evidence shows, strongest first: INTERACTION > SMALL_EVENT > CONNECTION > LARGE_EVENT > SAME_ORGANIZATION.",
+)
+PathKind = strawberry.enum(intros.PathKind, description="WARM_INTRODUCTION when every hop rests on a real tie; WARM_UP_ROUTE otherwise.")
 
 
 @strawberry.type
@@ -51,13 +51,16 @@ class Hop:
     strength: float
     level: EvidenceLevel
     is_weakest: bool = strawberry.field(description="True on the path's weakest link.")
+    last_contact: datetime | None = strawberry.field(description="The most recent dated evidence of this tie.")
+    channels: list[str]
     evidence: list[HopEvidence]
 
     @classmethod
     def from_model(cls, hop: intros.Hop) -> "Hop":
         return cls(
             from_=PersonType.from_model(hop.source), to=PersonType.from_model(hop.target), strength=hop.strength,
-            level=EvidenceLevel[LibraryEvidenceLevel(hop.level).name], is_weakest=hop.is_weakest,
+            level=EvidenceLevel[hop.level.name], is_weakest=hop.is_weakest, last_contact=hop.last_contact,
+            channels=list(hop.channels),
             evidence=[HopEvidence.from_model(e) for e in hop.evidence],
         )
 
@@ -65,12 +68,13 @@ class Hop:
 @strawberry.type(description="A chain of ties from a workspace member to the target.")
 class IntroPath:
     strength: float = strawberry.field(description="Product of the hops' strengths.")
+    kind: PathKind  # type: ignore[valid-type]
     weakest_link_strength: float
     hops: list[Hop]
 
     @classmethod
     def from_model(cls, path: intros.IntroPath) -> "IntroPath":
-        return cls(strength=path.strength, weakest_link_strength=path.weakest_link_strength, hops=[Hop.from_model(h) for h in path.hops])
+        return cls(strength=path.strength, kind=path.kind, weakest_link_strength=path.weakest_link_strength, hops=[Hop.from_model(h) for h in path.hops])
 
 
 @strawberry.type
@@ -78,7 +82,9 @@ class IntroPaths:
     status: IntroStatus  # type: ignore[valid-type]
     as_of: datetime
     target: PersonType | None
+    target_count: int = strawberry.field(description="How many people the target stands for (1 for a person; everyone matching a target set).")
     candidates: list[PersonType] = strawberry.field(description="When the target is ambiguous: who it could be.")
+    single_point_of_failure: PersonType | None = strawberry.field(description="Set when every path passes through this one person.")
     paths: list[IntroPath]
 
     @classmethod
@@ -86,6 +92,8 @@ class IntroPaths:
         return cls(
             status=result.status, as_of=result.as_of,
             target=PersonType.from_model(result.target) if result.target else None,
+            target_count=result.target_count,
             candidates=[PersonType.from_model(c) for c in result.candidates],
+            single_point_of_failure=PersonType.from_model(result.single_point_of_failure) if result.single_point_of_failure else None,
             paths=[IntroPath.from_model(p) for p in result.paths],
         )

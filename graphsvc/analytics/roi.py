@@ -1,0 +1,106 @@
+"""Return on networking: what each event and each channel produced, from the team's own data.
+
+* Per event a member attended: the people met there (other attendees), how many of them
+  later interacted with the team (a message, call or meeting after the event), and the
+  strength those ties reached by ``as_of``.
+* Per channel: how many of the team's strong ties (strength >= ``strong``) have evidence on
+  that channel, and how many *started* there (the channel of their earliest dated evidence).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from graphsvc.analytics.strength import TieView
+from graphsvc.model import INTERACTION_KINDS
+
+__all__ = ["ChannelRoi", "EventRoi", "channel_roi", "event_roi"]
+
+INTERACTIONS = {k.value for k in INTERACTION_KINDS}
+
+
+@dataclass(frozen=True)
+class EventRoi:
+    event_id: str
+    size: int
+    people_met: int
+    followed_up: int  # people met who later interacted with a member
+    strong_ties: int  # people met whose tie with a member reached ``strong``
+    mean_strength: float  # mean of the best member tie of each person met
+
+
+@dataclass(frozen=True)
+class ChannelRoi:
+    channel: str
+    strong_ties: int  # strong ties with evidence on this channel
+    started_here: int  # strong ties whose earliest evidence is on this channel
+
+
+def _best_tie(view: TieView, members: list[str], person: str) -> tuple[float, str | None]:
+    best = (0.0, None)
+    for m in members:
+        if person in view.graph and m in view.graph[person]:
+            strength = view.graph[person][m]["strength"]
+            if strength > best[0]:
+                best = (strength, m)
+    return best
+
+
+def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list[EventRoi]:
+    """One row per event a member attended, most recent first."""
+    team = set(members)
+    rows = []
+    for event_id, attendees in view.snap.attendees.items():
+        if not attendees & team:
+            continue
+        event = view.snap.events.get(event_id)
+        starts = event.starts_at if event else None
+        if starts is not None and starts > view.as_of:
+            continue
+        met = sorted(attendees - team)
+        followed = strong_ties = 0
+        total = 0.0
+        for person in met:
+            strength, _ = _best_tie(view, members, person)
+            total += strength
+            strong_ties += strength >= strong
+            if any(
+                f.kind in INTERACTIONS and f.at is not None and (starts is None or f.at >= starts) and f.at <= view.as_of
+                for m in members
+                for f in view.snap.pair_facts(m, person)
+            ):
+                followed += 1
+        rows.append(EventRoi(event_id, len(attendees), len(met), followed, strong_ties, total / len(met) if met else 0.0))
+    def when(row: EventRoi) -> datetime:
+        event = view.snap.events.get(row.event_id)
+        return event.starts_at if event and event.starts_at else datetime.min.replace(tzinfo=view.as_of.tzinfo)
+
+    return sorted(rows, key=lambda r: (when(r), r.event_id), reverse=True)
+
+
+def channel_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list[ChannelRoi]:
+    """Strong ties per channel, most productive channel first."""
+    team = set(members)
+    with_channel: Counter[str] = Counter()
+    started: Counter[str] = Counter()
+    seen: set[str] = set()
+    for member in members:
+        if member not in view.graph:
+            continue
+        for person, data in view.graph[member].items():
+            if person in team or person in seen or data["strength"] < strong:
+                continue
+            seen.add(person)
+            best_strength, best_member = _best_tie(view, members, person)
+            facts = [f for f in view.snap.pair_facts(best_member or member, person) if f.at is None or f.at <= view.as_of]
+            channels = {f.channel for f in facts if f.channel != "organization"}
+            for channel in channels:
+                with_channel[channel] += 1
+            dated = sorted((f.at, f.channel) for f in facts if f.at is not None and f.channel != "organization")
+            if dated:
+                started[dated[0][1]] += 1
+    channels = set(with_channel) | set(started)
+    rows = [ChannelRoi(c, with_channel[c], started[c]) for c in channels]
+    return sorted(rows, key=lambda r: (-r.strong_ties, -r.started_here, r.channel))

@@ -1,0 +1,98 @@
+"""Each analytic ranks the planted answer first on a generated community (tests/community.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphsvc.analytics.neglected import NeglectKind, neglected_ties
+from graphsvc.analytics.roi import channel_roi, event_roi
+from graphsvc.analytics.structure import brokers, communities, reach
+from graphsvc.service import Graphsvc
+from tests.community import AS_OF, build_community
+
+
+@pytest.fixture
+def planted(service: Graphsvc) -> tuple[Graphsvc, str, dict[str, str]]:
+    ws = service.workspace().id
+    return service, ws, build_community(service.store, ws)
+
+
+def test_dormant_formerly_strong_tie_ranks_first(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    view = service.view(ws, AS_OF)
+    items = [t for t in neglected_ties(view, service.store.member_ids(ws)) if t.kind is NeglectKind.DORMANT]
+    assert items[0].person_id == ids["Dora Dormant"]
+    assert items[0].member_id == ids["maya"]
+    assert ids["Alpha Person15"] in [t.person_id for t in items[1:]]
+    assert "silent for 4.0 years" in items[0].reason and items[0].next_step
+
+
+def test_missed_follow_up_after_a_small_event_ranks_first(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    view = service.view(ws, AS_OF)
+    items = [t for t in neglected_ties(view, service.store.member_ids(ws)) if t.kind is NeglectKind.MISSED_FOLLOW_UP]
+    assert items[0].person_id == ids["Milo Missed"] and items[0].member_id == ids["jonas"]
+    ranked = [t.person_id for t in items]
+    # The followed-up workshop guests are not listed; the meetup's guests (25 people) come after Milo.
+    assert not {ids["Fiona Followed"], *(ids[f"Workshop Guest{i}"] for i in range(7))} & set(ranked)
+    assert set(ranked[1:]) == {ids[f"Meetup Guest{i:02d}"] for i in range(24)}
+    assert "Robotics Workshop" in items[0].reason
+
+
+def test_broker_between_two_clusters_ranks_first(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    ranked = brokers(service.view(ws, AS_OF), seed=3)
+    assert ranked[0].person_id == ids["Bea Broker"]
+    assert ranked[0].communities_bridged >= 2
+
+
+def test_two_clear_communities_labelled_by_organization(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    found = communities(service.view(ws, AS_OF), seed=3)
+    by_label = {c.organizations[0][0]: set(c.members) for c in found if c.organizations}
+    alpha = {ids[f"Alpha Person{i:02d}"] for i in range(20)}
+    beta = {ids[f"Beta Person{i:02d}"] for i in range(20)}
+    assert len(alpha & by_label["Alpha Corp"]) >= 18 and len(beta & by_label["Beta Labs"]) >= 18
+    assert not (by_label["Alpha Corp"] & beta) and not (by_label["Beta Labs"] & alpha)
+
+
+def test_target_reachable_only_through_one_person_is_flagged(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    result = service.intro_paths(ws, "Tina Target", as_of=AS_OF)
+    assert result.single_point_of_failure is not None and result.single_point_of_failure.id == ids["Sol Single"]
+    assert all(ids["Sol Single"] in [h.target.id for h in p.hops] for p in result.paths)
+    assert result.paths[0].kind.value == "WARM_INTRODUCTION"
+    to_org = service.intro_paths(ws, to_organization="Omega Inc", as_of=AS_OF)
+    assert to_org.target_count == 2 and to_org.paths[0].hops[-1].target.id == ids["Sol Single"]
+    # Avoiding Sol leaves no way to Tina.
+    assert service.intro_paths(ws, "Tina Target", as_of=AS_OF, avoid=["Sol Single"]).status.value == "NO_PATH"
+
+
+def test_diverse_paths_share_no_intermediary(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    result = service.intro_paths(ws, "Beta Person10", as_of=AS_OF, k=3, diverse=True)
+    middles = [set(h.target.id for h in p.hops[:-1]) for p in result.paths]
+    for i, a in enumerate(middles):
+        for b in middles[i + 1 :]:
+            assert not (a & b)
+
+
+def test_roi_and_reach(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    view = service.view(ws, AS_OF)
+    members = service.store.member_ids(ws)
+    rows = {view.snap.events[r.event_id].name: r for r in event_roi(view, members)}
+    assert rows["Robotics Workshop"].people_met == 9 and rows["Robotics Workshop"].followed_up == 8
+    assert rows["Founders Meetup"].followed_up == 0
+    channels = {c.channel: c for c in channel_roi(view, members)}
+    assert channels["email"].strong_ties >= 12
+    assert reach(view, ids["maya"]) > reach(view, ids["Milo Missed"])
+
+
+def test_analytics_are_deterministic_across_runs(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, _ = planted
+    first = (brokers(service.view(ws, AS_OF), seed=5), communities(service.view(ws, AS_OF), seed=5))
+    service.snapshots._snapshots.clear()
+    service._views.clear()
+    again = (brokers(service.view(ws, AS_OF), seed=5), communities(service.view(ws, AS_OF), seed=5))
+    assert first == again

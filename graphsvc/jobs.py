@@ -33,7 +33,8 @@ Progress = Callable[[int, int, ImportJob], None]
 def content_hash(source: Source) -> str:
     digest = hashlib.sha256()
     for member in sorted(source.members, key=lambda m: m.name):
-        digest.update(member.name.encode() if source.is_container else b"")
+        # Framed (name, size) so that no two different archives can concatenate to the same bytes.
+        digest.update(f"{member.name if source.is_container else ''}\0{member.size}\0".encode())
         with member.open() as fh:
             while chunk := fh.read(1024 * 1024):
                 digest.update(chunk)

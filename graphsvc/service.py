@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from graphsvc import jobs
-from graphsvc.analytics.strength import TieView, tie_view
+from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ties
+from graphsvc.analytics.roi import ChannelRoi, EventRoi, channel_roi, event_roi
+from graphsvc.analytics.strength import TieStrength, TieView, tie_view
+from graphsvc.analytics.structure import Broker, Community, brokers, communities
 from graphsvc.errors import InvalidArgument, NotFound
 from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
@@ -226,6 +229,35 @@ class Graphsvc:
         )
         status = IntroStatus.FOUND if paths else IntroStatus.NO_PATH
         return IntroPaths(status, view.as_of, target, [], paths, spof, len(targets))
+
+    # the analytic questions, each scoped to a workspace and an ``as_of`` ------------------------
+    def explain(self, workspace_id: str, a: str, b: str, as_of: datetime | None = None) -> tuple[Person, Person, TieStrength | None, TieView]:
+        first, second = self.resolve_people(workspace_id, [a, b], "person")
+        view = self.view(workspace_id, as_of)
+        people = self.store.get_people(workspace_id, [first, second])
+        return people[first], people[second], view.tie(first, second), view
+
+    def neglected(
+        self, workspace_id: str, *, as_of: datetime | None = None, kind: NeglectKind | None = None,
+        member: str | None = None, first: int = 20,
+    ) -> list[NeglectedTie]:
+        members = self.resolve_people(workspace_id, [member], "member") if member else self.store.member_ids(workspace_id)
+        items = neglected_ties(self.view(workspace_id, as_of), members)
+        if kind is not None:
+            items = [i for i in items if i.kind is kind]
+        return items[: min(max(first, 0), MAX_PAGE)]
+
+    def brokers(self, workspace_id: str, *, as_of: datetime | None = None, first: int = 20, seed: int = 0) -> list[Broker]:
+        return brokers(self.view(workspace_id, as_of), top=min(max(first, 0), MAX_PAGE), seed=seed)
+
+    def communities(self, workspace_id: str, *, as_of: datetime | None = None, seed: int = 0) -> list[Community]:
+        return communities(self.view(workspace_id, as_of), seed=seed)
+
+    def event_roi(self, workspace_id: str, *, as_of: datetime | None = None) -> list[EventRoi]:
+        return event_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id))
+
+    def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:
+        return channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
 
 
 def _utc(moment: datetime) -> datetime:

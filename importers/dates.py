@@ -19,6 +19,11 @@ GENERIC = (
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
     "%m/%d/%Y",
+    # Dotted dates are day-first wherever they are written (de, fr-CH, ru, pl, ...): dateutil
+    # alone would read 05.03.2024 as May 3.
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
     "%d %b %Y",
     "%d %B %Y",
     "%b %d, %Y",

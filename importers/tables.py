@@ -127,6 +127,8 @@ def locate_table(
     """Find the header row ``is_header`` accepts; None when the member holds no such table."""
     head = _read_head(member)
     encoding = sniff_encoding(head)
+    if encoding == "utf-8" and head.isascii() and len(head) == HEAD_BYTES:
+        encoding = _sniff_later_encoding(member)
     sample = decode_head(head, encoding)
     delimiter = sniff_delimiter(sample)
     lines = sample.splitlines(keepends=True)
@@ -149,6 +151,21 @@ def locate_table(
 def _read_head(member: Member) -> bytes:
     with member.open() as fh:
         return fh.read(HEAD_BYTES)
+
+
+def _sniff_later_encoding(member: Member) -> str:
+    """An all-ASCII head says nothing about the encoding (an Excel cp1252 sheet's first accent
+    may come after it): sniff on the first chunk that holds a non-ASCII byte, if any."""
+    with member.open() as fh:
+        fh.read(HEAD_BYTES)
+        while chunk := fh.read(HEAD_BYTES):
+            if not chunk.isascii():
+                first = next(i for i, byte in enumerate(chunk) if byte >= 0x80)
+                try:  # start on ASCII, a character boundary in every encoding we accept
+                    return sniff_encoding(chunk[max(0, first - 1024) :])
+                except ImportFailed:
+                    return "utf-8"
+    return "utf-8"
 
 
 class _CountingReader(io.RawIOBase):

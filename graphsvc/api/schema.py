@@ -14,11 +14,15 @@ from graphsvc.api.errors import should_mask
 from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
 from graphsvc.api.intros.query import IntrosQuery
+from graphsvc.api.neglected.query import NeglectedQuery
 from graphsvc.api.people.query import PeopleQuery
+from graphsvc.api.roi.query import RoiQuery
+from graphsvc.api.structure.query import StructureQuery
+from graphsvc.api.ties.query import TiesQuery
 
 
 @strawberry.type
-class Query(PeopleQuery, IntrosQuery, ImportsQuery):
+class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery, RoiQuery, ImportsQuery):
     pass
 
 

@@ -181,15 +181,20 @@ def print_intro_paths(result: IntroPaths) -> None:
         for c in result.candidates:
             console.print(f"  {c.id}  {c.display_name}  {c.organization}  {c.title}")
         return
-    assert result.target is not None
-    target = f"{result.target.display_name}" + (f" ({result.target.organization})" if result.target.organization else "")
+    if result.target is not None:
+        target = f"{result.target.display_name}" + (f" ({result.target.organization})" if result.target.organization else "")
+    else:
+        target = f"{result.target_count} matching people"
     if result.status is IntroStatus.NO_PATH:
         console.print(f"No path to {target} within the hop limit.")
         return
     console.print(f"[bold]Warm introduction paths to {target}[/] (as of {result.as_of.date().isoformat()})")
+    if result.single_point_of_failure is not None:
+        console.print(f"[yellow]Every path passes through {result.single_point_of_failure.display_name}[/]: a single point of failure")
     for number, path in enumerate(result.paths, 1):
         chain = " → ".join([path.hops[0].source.display_name, *(h.target.display_name for h in path.hops)])
-        console.print(f"\n{number}. {chain}   strength {path.strength:.3f}")
+        label = "warm introduction" if path.kind.value == "WARM_INTRODUCTION" else "warm-up route: strengthen a weak link first"
+        console.print(f"\n{number}. {chain}   strength {path.strength:.3f} ({label})")
         for hop in path.hops:
             flag = "  [red]weakest link[/]" if hop.is_weakest and len(path.hops) > 1 else ""
             console.print(f"   {hop.source.display_name} – {hop.target.display_name}: {hop.strength:.3f} ({hop.level.value}){flag}")
@@ -199,17 +204,25 @@ def print_intro_paths(result: IntroPaths) -> None:
 
 @app.command()
 def intro(
-    target: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    target: Optional[str] = typer.Argument(None, help="Person id, email, LinkedIn URL or name."),
     from_: Optional[str] = typer.Option(None, "--from", help="Start from this person instead of the workspace's members."),
+    to_organization: Optional[str] = typer.Option(None, help="Reach anyone at this organization."),
+    to_title: Optional[str] = typer.Option(None, help="Reach anyone whose title has these words."),
+    to_event: Optional[str] = typer.Option(None, help="Reach anyone who attended this event (id or name)."),
+    avoid: list[str] = typer.Option([], help="Someone not to ask (repeatable)."),
+    diverse: bool = typer.Option(False, help="No two paths share an intermediary."),
     k: int = typer.Option(3, "-k", help="How many paths."),
     max_hops: int = typer.Option(3, "--max-hops", help="Longest chain considered."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Evaluate ties at this ISO date/time."),
     as_json: bool = typer.Option(False, "--json", help="Print the GraphQL introPaths shape."),
 ) -> None:
-    """Who can introduce you (or your team) to TARGET, and through whom."""
+    """Who can introduce you (or your team) to TARGET (or anyone matching --to-*), and through whom."""
     service = _service()
     try:
-        result = service.intro_paths(service.workspace().id, target, from_=from_, k=k, max_hops=max_hops, as_of=_parse_as_of(as_of))
+        result = service.intro_paths(
+            service.workspace().id, target, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event,
+            k=k, max_hops=max_hops, as_of=_parse_as_of(as_of), avoid=avoid, diverse=diverse,
+        )
     except GraphsvcError as exc:
         _fail(exc)
         return
@@ -219,6 +232,129 @@ def intro(
         _print_json(result.to_dict())
     else:
         print_intro_paths(result)
+
+
+def _query(document: str, variables: dict[str, Any]) -> dict[str, Any]:
+    from graphsvc.api.local import execute
+
+    service = _service()
+    try:
+        return execute(service, document, variables)
+    except GraphsvcError as exc:
+        _fail(exc)
+        raise
+    finally:
+        service.close()
+
+
+def _as_of_iso(value: Optional[str]) -> Optional[str]:
+    parsed = _parse_as_of(value)
+    return parsed.isoformat() if parsed else None
+
+
+@app.command()
+def neglected(
+    kind: Optional[str] = typer.Option(None, help="DORMANT, MISSED_FOLLOW_UP or KEEP_IN_TOUCH_OVERDUE."),
+    member: Optional[str] = typer.Option(None, help="Only this team member's ties."),
+    first: int = typer.Option(20, help="How many (at most 100)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL neglectedTies shape."),
+) -> None:
+    """Whom to reconnect with: dormant strong ties, missed follow-ups, overdue keep-in-touch."""
+    from graphsvc.api.local import NEGLECTED
+
+    data = _query(NEGLECTED, {"kind": kind.upper() if kind else None, "member": member, "first": first, "asOf": _as_of_iso(as_of)})
+    if as_json:
+        _print_json(data)
+        return
+    for item in data["neglectedTies"]:
+        console.print(f"[bold]{item['kind']}[/] {item['person']['name']} ({item['person']['organization']}) — via {item['member']['name']}, score {item['score']:.2f}")
+        console.print(f"   {item['reason']}\n   → {item['nextStep']}")
+
+
+@app.command()
+def explain(
+    a: str = typer.Argument(..., help="A person id, email, LinkedIn URL or name."),
+    b: str = typer.Argument(..., help="Another person."),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL tie shape."),
+) -> None:
+    """How strong the tie between A and B is, component by component."""
+    from graphsvc.api.local import TIE
+
+    data = _query(TIE, {"a": a, "b": b, "asOf": _as_of_iso(as_of)})
+    if as_json:
+        _print_json(data)
+        return
+    tie = data["tie"]
+    console.print(f"[bold]{tie['a']['name']} – {tie['b']['name']}[/]: strength {tie['strength']:.3f} ({tie['level']}), channels {', '.join(tie['channels']) or 'none'}")
+    for part in tie["components"]:
+        console.print(f"   +{part['contribution']:.3f}  {part['description']}")
+
+
+@app.command()
+def brokers(
+    first: int = typer.Option(20),
+    seed: int = typer.Option(0, help="Seed for sampling on large graphs and for communities."),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL brokers shape."),
+) -> None:
+    """People who bridge otherwise separate circles."""
+    from graphsvc.api.local import BROKERS
+
+    data = _query(BROKERS, {"first": first, "seed": seed, "asOf": _as_of_iso(as_of)})
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("person", "organization", "betweenness", "constraint", "effective size", "communities")
+    for row in data["brokers"]:
+        table.add_row(row["person"]["name"], row["person"]["organization"], f"{row['betweenness']:.3f}", f"{row['constraint']:.3f}",
+                      f"{row['effectiveSize']:.1f}", str(row["communitiesBridged"]))
+    console.print(table)
+
+
+@app.command()
+def communities(
+    seed: int = typer.Option(0),
+    first: int = typer.Option(20),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL communities shape."),
+) -> None:
+    """Communities in your network (Louvain), labelled by organizations and events."""
+    from graphsvc.api.local import COMMUNITIES
+
+    data = _query(COMMUNITIES, {"seed": seed, "first": first, "asOf": _as_of_iso(as_of)})
+    if as_json:
+        _print_json(data)
+        return
+    for c in data["communities"]:
+        orgs = ", ".join(f"{o['label']} ({o['count']})" for o in c["organizations"]) or "—"
+        events = ", ".join(f"{e['name']} ({e['count']})" for e in c["events"]) or "—"
+        console.print(f"[bold]#{c['index']}[/] {c['size']} people — organizations: {orgs}; events: {events}")
+
+
+@app.command()
+def roi(
+    strong: float = typer.Option(0.3, help="Strength from which a tie counts as strong."),
+    as_of: Optional[str] = typer.Option(None, "--as-of"),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL eventRoi and channelRoi shapes."),
+) -> None:
+    """What each event and each channel produced: people met, follow-ups, strong ties."""
+    from graphsvc.api.local import ROI
+
+    data = _query(ROI, {"asOf": _as_of_iso(as_of), "strong": strong})
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("event", "date", "size", "met", "followed up", "strong ties", "mean strength")
+    for row in data["eventRoi"]:
+        table.add_row(row["name"], (row["startsAt"] or "")[:10], str(row["size"]), str(row["peopleMet"]), str(row["followedUp"]),
+                      str(row["strongTies"]), f"{row['meanStrength']:.2f}")
+    console.print(table)
+    table = Table("channel", "strong ties", "started here")
+    for row in data["channelRoi"]:
+        table.add_row(row["channel"], str(row["strongTies"]), str(row["startedHere"]))
+    console.print(table)
 
 
 @app.command()

@@ -154,7 +154,8 @@ def describe(part: Contribution, event: Event | None) -> str:
         channels = " and ".join(CHANNEL_NAMES.get(c, c) for c in part.channel.split("+"))
         return f"{len(part.facts)} interactions on {channels}, last on {when}, {ways}"
     if part.kind == "mutual_contacts":
-        return f"{int(part.count)} mutual contacts"
+        count = int(part.count)
+        return f"{count} mutual contact{'s' if count != 1 else ''}"
     if part.kind == "same_organization":
         return "Work at the same organization"
     return f"{KIND_WORDS.get(part.kind, part.kind.capitalize())} on {channel} on {when}"

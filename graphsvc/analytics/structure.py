@@ -40,20 +40,28 @@ class Community:
     events: tuple[tuple[str, int], ...]  # (event id, members who attended), most first
 
 
-def structural_graph(view: TieView, min_strength: float = 0.1) -> nx.Graph:
+def structural_graph(view: TieView, min_strength: float = 0.1) -> tuple[nx.Graph, list[str]]:
+    """The ties of at least ``min_strength``, on integer nodes, with the person id of each node.
+
+    Integer nodes keep networkx's internal set iterations (constraint, Louvain) in the same
+    order in every process: string hashes are salted per process, integer hashes are not, and
+    the order of floating-point sums must not depend on the salt.
+    """
+    kept = [(a, b, d) for a, b, d in view.graph.edges(data=True) if d["strength"] >= min_strength]
+    ids = sorted({*view.snap.members, *(a for a, _, _ in kept), *(b for _, b, _ in kept)})
+    index = {person: i for i, person in enumerate(ids)}
     graph = nx.Graph()
-    graph.add_nodes_from(view.snap.members)
-    for a, b, data in view.graph.edges(data=True):
-        if data["strength"] >= min_strength:
-            graph.add_edge(a, b, strength=data["strength"], cost=data["cost"])
-    return graph
+    graph.add_nodes_from(range(len(ids)))
+    for a, b, data in sorted(kept, key=lambda e: (index[e[0]], index[e[1]]) if index[e[0]] < index[e[1]] else (index[e[1]], index[e[0]])):
+        graph.add_edge(index[a], index[b], strength=data["strength"], cost=data["cost"])
+    return graph, ids
 
 
 def communities(view: TieView, *, seed: int = 0, resolution: float = 1.0, min_strength: float = 0.1, min_size: int = 2) -> list[Community]:
     """Louvain communities, largest first, each labelled by organizations and events."""
-    graph = structural_graph(view, min_strength)
+    graph, ids = structural_graph(view, min_strength)
     parts = nx.community.louvain_communities(graph, weight="strength", resolution=resolution, seed=seed)
-    ordered = sorted((sorted(p) for p in parts if len(p) >= min_size), key=lambda p: (-len(p), p[0]))
+    ordered = sorted((sorted(ids[n] for n in p) for p in parts if len(p) >= min_size), key=lambda p: (-len(p), p[0]))
     result = []
     for index, people in enumerate(ordered):
         orgs = Counter(view.snap.organization[p] for p in people if p in view.snap.organization)
@@ -78,27 +86,27 @@ def brokers(
     team's own exports the team is central by construction, and the question is who *else*
     connects circles.
     """
-    graph = structural_graph(view, min_strength)
+    graph, ids = structural_graph(view, min_strength)
     if graph.number_of_nodes() == 0:
         return []
     sample = min(graph.number_of_nodes(), 1000) if graph.number_of_nodes() > sample_above else None
     betweenness = nx.betweenness_centrality(graph, k=sample, weight="cost", seed=seed, normalized=True)
     excluded = set() if include_members else set(view.snap.members)
-    ranked = sorted(((p, b) for p, b in betweenness.items() if p not in excluded), key=lambda t: (-t[1], t[0]))[:top]
-    chosen = [p for p, score in ranked if score > 0]
+    ranked = sorted(((n, b) for n, b in betweenness.items() if ids[n] not in excluded), key=lambda t: (-t[1], ids[t[0]]))[:top]
+    chosen = [n for n, score in ranked if score > 0]
     constraint = nx.constraint(graph, chosen, weight="strength")
     effective = nx.effective_size(graph, chosen, weight="strength")
     membership = {p: c.index for c in communities(view, seed=seed, min_strength=min_strength, min_size=1) for p in c.members}
     result = []
-    for person in chosen:
-        bridged = len({membership.get(n) for n in graph[person]} | {membership.get(person)})
-        result.append(Broker(person, betweenness[person], float(constraint[person]), float(effective[person]), bridged))
+    for node in chosen:
+        bridged = len({membership.get(ids[n]) for n in graph[node]} | {membership.get(ids[node])})
+        result.append(Broker(ids[node], betweenness[node], float(constraint[node]), float(effective[node]), bridged))
     return result
 
 
 def reach(view: TieView, person: str, *, hops: int = 2, min_strength: float = 0.1) -> int:
     """How many people are within ``hops`` of ``person`` on real ties."""
-    graph = structural_graph(view, min_strength)
-    if person not in graph:
+    graph, ids = structural_graph(view, min_strength)
+    if person not in ids:
         return 0
-    return len(nx.single_source_shortest_path_length(graph, person, cutoff=hops)) - 1
+    return len(nx.single_source_shortest_path_length(graph, ids.index(person), cutoff=hops)) - 1

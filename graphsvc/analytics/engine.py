@@ -1,0 +1,377 @@
+"""A compact in-memory path engine: the same answers as ``paths.k_best_paths``, fast on big graphs.
+
+Storage
+-------
+The tie graph is held as CSR arrays and nothing else: ``indptr`` (int64, one per person plus
+one), ``indices`` (int32, two per tie: each undirected tie is stored in both directions) and
+``costs`` (float64, two per tie). That is 24 bytes per tie plus 8 per person (see
+``memory_bytes``), against roughly 500 bytes per tie for a networkx graph with attribute dicts.
+Costs stay float64 *on purpose*: the reference adds Python floats along a path, and float32
+storage would change sums, orderings and the ``<=`` of the detour rule. People are numbered in
+the sorted order of their ids, so comparing tuples of indices is the same as comparing tuples of
+ids: the reference's last tie-break (the tuple of node ids) costs nothing. The engine is built
+once (``from_graph`` for a networkx tie graph, ``from_arrays`` for node ids plus edge arrays, so
+big graphs never need networkx) and is read-only afterwards, hence safe to share between threads.
+
+Query: bounded best-first search (A*) with exact hop-bounded lower bounds
+------------------------------------------------------------------------
+1. *Reverse ball around the target.* A hop-layered Bellman-Ford from the target set, limited to
+   ``max_hops - 1`` hops and vectorised over the CSR arrays, gives for every node ``v`` and every
+   budget ``r`` the cheapest cost ``H_r(v)`` of a walk from ``v`` to a target with at most ``r``
+   ties (``inf`` outside the ``r``-hop ball). Only nodes whose bound improved in the previous
+   layer are pushed again, so the work is the sum of degrees inside the ball. ``H_r`` is finite
+   exactly when the node is within ``r`` hops of a target: the same pruning as the reference's
+   BFS ball, and in addition a lower bound on the cost of every completion (walks include all
+   simple paths, so the bound ignores no valid path).
+2. *Best-first over partial paths, ordered by* ``f = cost so far + H_remaining(node)``. Starts are
+   the sources that the reference keeps (in the graph, within ``max_hops`` of a target, not a
+   target, not avoided). Expanding a partial path takes the node's CSR slice in one vectorised
+   step: neighbours outside the ball of the remaining hops, avoided people, starts and nodes
+   already on the path are dropped, the children's costs are computed as ``cost + tie`` (the
+   very float operation of the reference) and the detour rule is applied exactly as the
+   reference does it (``direct <= extended - prefix[i]`` for every earlier node, the direct tie
+   found by binary search in the sorted CSR slice). The children are sorted by ``f`` and enter
+   the heap lazily, one sibling at a time, so a hub with thousands of neighbours costs one
+   sort, not thousands of heap pushes.
+3. *Pruning that keeps the answer exact.* (a) Once ``k`` complete paths are known, every
+   partial path whose ``f`` exceeds the k-th cost (plus a 1e-9 relative margin that absorbs the
+   rounding of summing in another order) can only lead to worse paths, and the search stops when
+   the heap's minimum exceeds it. (b) Detour look-ahead (only with ``drop_detours``): if an
+   earlier node ``p`` of the path has a direct tie to the target whose cost is below the lower
+   bound of the stretch ``p .. target`` of every completion (again with the margin), every
+   completion is a detour the reference drops, so the partial path is dropped now. With several
+   targets the largest direct cost to them is used, and only when ``p`` knows all of them. This
+   is what stops hubs from exploding: without it a source that knows the target directly
+   forces an enumeration of its whole 3-hop neighbourhood only to drop every path at the end.
+4. *Result.* The complete paths found are ranked by ``(cost, hops, node ids)`` and the first
+   ``k`` returned as ``RankedPath``.
+
+Why it equals the reference
+---------------------------
+The reference yields, best first, every simple path from a start to the first target it
+reaches, of at most ``max_hops`` ties, that avoids starts and avoided people inside and is not a
+detour; with non-negative costs a best-first search pops complete paths in the order of
+``(cost, hops, node ids)`` (a proper prefix always has a smaller key), so ``k_best_paths`` returns
+the ``k`` smallest such keys. The engine checks exactly the same conditions, computing costs and
+detour comparisons with the same float operations in the same order, so its set of valid paths
+and their costs are bit-for-bit the same. Its pruning only removes partial paths that cannot
+complete within the hop limit, can only complete as detours, or can only complete with a cost
+above the current k-th (all three proven by a lower bound with a safety margin far above the
+rounding error), so every path among the ``k`` smallest keys is found; ranking by the same key
+then gives the same list in the same order. ``drop_detours=False`` skips the detour rule and
+gives the plain k best simple paths under the same hop limit, source and avoid rules. Ties
+cost nothing to break because node indices follow the sorted ids; heap ties are broken by an
+insertion counter, so runs and processes give identical answers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import math
+from typing import Any, Hashable, Iterable, Sequence
+
+import numpy as np
+
+from graphsvc.analytics.paths import RankedPath
+
+__all__ = ["PathEngine"]
+
+_INF = math.inf
+
+
+def _margin(value: float) -> float:
+    """Slack for comparing a lower bound summed in another order with an exact float sum."""
+    return 1e-9 * (1.0 + abs(value))
+
+
+class PathEngine:
+    """Immutable CSR copy of a tie graph answering ``k_best_paths`` queries (see the module docstring)."""
+
+    __slots__ = ("ids", "index", "indptr", "indices", "costs", "_n", "_ties")
+
+    def __init__(self, ids: list[Hashable], indptr: np.ndarray, indices: np.ndarray, costs: np.ndarray) -> None:
+        # Internal: use from_graph / from_arrays (ids must be sorted, adjacency sorted and symmetric).
+        self.ids = ids
+        self.index = {node: i for i, node in enumerate(ids)}
+        self.indptr = indptr
+        self.indices = indices
+        self.costs = costs
+        self._n = len(ids)
+        self._ties = len(indices) // 2
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_graph(cls, graph: Any, weight: str = "cost") -> "PathEngine":
+        """From an undirected networkx graph whose edges carry a non-negative ``weight`` (tie_graph's ``cost``)."""
+        if graph.is_directed() or graph.is_multigraph():
+            raise ValueError("PathEngine needs an undirected simple graph (nx.Graph)")
+        node_ids = list(graph)
+        position = {node: i for i, node in enumerate(node_ids)}
+        m = graph.number_of_edges()
+        u = np.empty(m, dtype=np.int64)
+        v = np.empty(m, dtype=np.int64)
+        cost = np.empty(m, dtype=np.float64)
+        count = 0
+        for a, b, w in graph.edges(data=weight):
+            if a == b:
+                continue
+            if w is None:
+                raise ValueError(f"edge ({a!r}, {b!r}) has no {weight!r} attribute")
+            u[count] = position[a]
+            v[count] = position[b]
+            cost[count] = w
+            count += 1
+        return cls.from_arrays(node_ids, u[:count], v[:count], cost[:count])
+
+    @classmethod
+    def from_arrays(
+        cls,
+        node_ids: Sequence[Hashable],
+        u: Sequence[int] | np.ndarray,
+        v: Sequence[int] | np.ndarray,
+        cost: Sequence[float] | np.ndarray,
+    ) -> "PathEngine":
+        """From node ids and undirected ties given once each: ``(node_ids[u[i]], node_ids[v[i]])`` costs ``cost[i]``.
+
+        Ids must be distinct and mutually orderable (they are sorted, for the tie-break);
+        self-loops are ignored (no simple path uses them); a tie given twice is an error.
+        """
+        n = len(node_ids)
+        if n >= 2**31 - 1:
+            raise ValueError("too many nodes for int32 indices")
+        order = sorted(range(n), key=node_ids.__getitem__)
+        ids = [node_ids[i] for i in order]
+        if any(a == b for a, b in zip(ids, ids[1:])):
+            raise ValueError("node ids must be distinct")
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        cost = np.asarray(cost, dtype=np.float64)
+        if not (u.shape == v.shape == cost.shape) or u.ndim != 1:
+            raise ValueError("u, v and cost must be 1-d arrays of the same length")
+        if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
+            raise ValueError("edge endpoint out of range")
+        if not np.all(np.isfinite(cost)) or np.any(cost < 0):
+            raise ValueError("costs must be finite and non-negative (cost = -log(strength), 0 < strength <= 1)")
+        keep = u != v
+        u, v, cost = rank[u[keep]], rank[v[keep]], cost[keep]
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        if len(lo) and len(np.unique(lo * n + hi)) != len(lo):
+            raise ValueError("a tie is given more than once")
+        rows = np.concatenate([lo, hi])
+        cols = np.concatenate([hi, lo])
+        both = np.concatenate([cost, cost])
+        perm = np.argsort(rows * n + cols, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(ids, indptr, cols[perm].astype(np.int32), np.ascontiguousarray(both[perm]))
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def node_count(self) -> int:
+        return self._n
+
+    @property
+    def tie_count(self) -> int:
+        return self._ties
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.index
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the CSR arrays (the id list and id -> index dict are Python objects on top)."""
+        return int(self.indptr.nbytes + self.indices.nbytes + self.costs.nbytes)
+
+    def degree(self, node: Hashable) -> int:
+        i = self.index[node]
+        return int(self.indptr[i + 1] - self.indptr[i])
+
+    # ------------------------------------------------------------------ query
+    def k_best_paths(
+        self,
+        sources: Iterable[Hashable],
+        target: Hashable | Iterable[Hashable],
+        *,
+        k: int = 3,
+        max_hops: int = 3,
+        avoid: Iterable[Hashable] = (),
+        drop_detours: bool = True,
+    ) -> list[RankedPath]:
+        """The ``k`` best paths, exactly as ``graphsvc.analytics.paths.k_best_paths`` ranks them.
+
+        ``drop_detours=False`` gives the plain k cheapest simple paths of at most ``max_hops``
+        ties (same source, target-set and avoid rules, same tie-breaks).
+        """
+        if k <= 0:
+            return []
+        if isinstance(target, str):
+            wanted = {target}
+        else:
+            try:
+                wanted = set(target)  # type: ignore[arg-type]
+            except TypeError:
+                wanted = {target}
+        blocked_ids = set(avoid) - wanted
+        index = self.index
+        target_list = sorted(index[t] for t in wanted if t in index)
+        if max_hops <= 0 or not target_list:
+            return []
+        n = self._n
+        indptr, indices, costs = self.indptr, self.indices, self.costs
+        targets = np.asarray(target_list, dtype=np.int64)
+        target_set = set(target_list)
+
+        bounds = self._hop_bounds(targets, max_hops - 1)
+        forbidden = np.zeros(n, dtype=bool)
+        blocked = [index[b] for b in blocked_ids if b in index]
+        forbidden[blocked] = True
+        blocked_set = set(blocked)
+        candidates = sorted({index[s] for s in set(sources) if s in index} - target_set - blocked_set)
+        starts, start_bounds = self._start_bounds(candidates, bounds[max_hops - 1])
+        if not starts:
+            return []
+        forbidden[starts] = True
+        direct = self._direct_to_targets(targets) if drop_detours else None
+
+        best: list[tuple[float, int, tuple[int, ...]]] = []
+        limit = _INF
+        counter = itertools.count()
+        order = sorted(range(len(starts)), key=lambda i: (start_bounds[i], starts[i]))
+        start_batch = (
+            [starts[i] for i in order],
+            [0.0] * len(starts),
+            [start_bounds[i] for i in order],
+            (),
+            (),
+        )
+        heap: list[tuple[float, int, tuple, int]] = [(start_batch[2][0], next(counter), start_batch, 0)]
+        while heap:
+            f, _, batch, i = heapq.heappop(heap)
+            if f > limit:
+                break
+            nodes, gs, fs, parent_path, parent_prefix = batch
+            if i + 1 < len(nodes):
+                heapq.heappush(heap, (fs[i + 1], next(counter), batch, i + 1))
+            node, g = nodes[i], gs[i]
+            path = parent_path + (node,)
+            prefix = parent_prefix + (g,)
+            if node in target_set:
+                bisect.insort(best, (g, len(path) - 1, path))
+                if len(best) > k:
+                    best.pop()
+                if len(best) == k:
+                    limit = best[-1][0] + _margin(best[-1][0])
+                continue
+            # Expand: children at position len(path) with `remaining - 1` hops left after them.
+            remaining = max_hops - (len(path) - 1)
+            after = bounds[remaining - 1]
+            lo, hi = indptr[node], indptr[node + 1]
+            neighbours = indices[lo:hi]
+            h = after[neighbours]
+            keep = np.flatnonzero(h < _INF)
+            if not len(keep):
+                continue
+            neighbours = neighbours[keep]
+            h = h[keep]
+            ok = ~forbidden[neighbours]
+            for earlier in parent_path:
+                ok &= neighbours != earlier
+            extended = g + costs[lo:hi][keep]
+            if drop_detours:
+                for j, earlier in enumerate(parent_path):
+                    ok &= ~(self._tie_costs(earlier, neighbours) <= extended - prefix[j])
+                inner = h > 0.0
+                if remaining > 1:
+                    for j, earlier in enumerate(path):
+                        d = direct[earlier]
+                        if d < _INF:
+                            ok &= ~(inner & ((extended - prefix[j]) + h > d + _margin(d)))
+            f_children = extended + h
+            if limit < _INF:
+                ok &= f_children <= limit
+            chosen = np.flatnonzero(ok)
+            if not len(chosen):
+                continue
+            f_children = f_children[chosen]
+            rank = np.argsort(f_children, kind="stable")
+            chosen = chosen[rank]
+            child_batch = (
+                neighbours[chosen].tolist(),
+                extended[chosen].tolist(),
+                f_children[rank].tolist(),
+                path,
+                prefix,
+            )
+            heapq.heappush(heap, (child_batch[2][0], next(counter), child_batch, 0))
+        ids = self.ids
+        return [RankedPath(tuple(ids[x] for x in p), cost) for cost, _, p in best]
+
+    # ------------------------------------------------------------------ helpers
+    def _gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR positions of all ties of ``rows`` (concatenated) and each row's degree."""
+        first = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - first
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64), lengths
+        shift = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+        return shift + np.arange(total, dtype=np.int64), lengths
+
+    def _hop_bounds(self, targets: np.ndarray, layers: int) -> list[np.ndarray]:
+        """``H[r][v]``: cheapest walk from v to a target with at most r ties (inf beyond r hops)."""
+        current = np.full(self._n, _INF)
+        current[targets] = 0.0
+        bounds = [current]
+        changed = targets
+        for _ in range(layers):
+            following = current.copy()
+            if len(changed):
+                positions, lengths = self._gather(changed)
+                if len(positions):
+                    values = self.costs[positions] + np.repeat(current[changed], lengths)
+                    np.minimum.at(following, self.indices[positions], values)
+            changed = np.flatnonzero(following < current)
+            bounds.append(following)
+            current = following
+        return bounds
+
+    def _start_bounds(self, candidates: list[int], bound: np.ndarray) -> tuple[list[int], list[float]]:
+        """Sources within reach and a lower bound of their best path (min over ties of tie + bound)."""
+        if not candidates:
+            return [], []
+        rows = np.asarray(candidates, dtype=np.int64)
+        positions, lengths = self._gather(rows)
+        values = self.costs[positions] + bound[self.indices[positions]]
+        result = np.full(len(rows), _INF)
+        if len(positions):
+            owner = np.repeat(np.arange(len(rows)), lengths)
+            np.minimum.at(result, owner, values)
+        starts = [c for c, b in zip(candidates, result.tolist()) if b < _INF]
+        return starts, [b for b in result.tolist() if b < _INF]
+
+    def _direct_to_targets(self, targets: np.ndarray) -> np.ndarray:
+        """Per node: the largest cost of its direct ties to the targets if it knows them all, else inf."""
+        positions, lengths = self._gather(targets)
+        neighbours = self.indices[positions]
+        values = self.costs[positions]
+        if len(targets) == 1:
+            direct = np.full(self._n, _INF)
+            direct[neighbours] = values
+            return direct
+        count = np.bincount(neighbours, minlength=self._n)
+        largest = np.full(self._n, -_INF)
+        np.maximum.at(largest, neighbours, values)
+        return np.where(count == len(targets), largest, _INF)
+
+    def _tie_costs(self, node: int, others: np.ndarray) -> np.ndarray:
+        """Cost of the tie between ``node`` and each of ``others`` (inf where there is none)."""
+        lo, hi = self.indptr[node], self.indptr[node + 1]
+        adjacency = self.indices[lo:hi]
+        if not len(adjacency):
+            return np.full(len(others), _INF)
+        at = np.searchsorted(adjacency, others)
+        np.minimum(at, len(adjacency) - 1, out=at)
+        return np.where(adjacency[at] == others, self.costs[lo:hi][at], _INF)

@@ -1,0 +1,60 @@
+"""Running a GraphQL document in process, for the CLI's ``--json`` (the same shape as over HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphsvc.api.context import Context
+from graphsvc.api.schema import schema
+from graphsvc.errors import GraphsvcError
+from graphsvc.service import Graphsvc
+
+
+
+def execute(service: Graphsvc, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute ``document`` in the default workspace; a GraphQL error becomes a ``GraphsvcError``."""
+    context = Context(service=service, workspace_id=service.workspace().id)
+    result = schema.execute_sync(document, variable_values=variables or {}, context_value=context)
+    if result.errors:
+        error = result.errors[0]
+        failure = GraphsvcError(error.message)
+        failure.code = (error.extensions or {}).get("code", "INTERNAL")
+        raise failure
+    return result.data or {}
+
+
+NEGLECTED = """
+query Neglected($kind: NeglectKind, $member: String, $first: Int!, $asOf: DateTime) {
+  neglectedTies(kind: $kind, member: $member, first: $first, asOf: $asOf) {
+    kind member { id name } person { id name organization title } score strength lastContact
+    reason nextStep peakStrength novelty dunbarLayer
+  }
+}"""
+
+TIE = """
+query Tie($a: String!, $b: String!, $asOf: DateTime) {
+  tie(a: $a, b: $b, asOf: $asOf) {
+    a { id name } b { id name } strength level lastContact channels
+    components { kind channel contribution at count reciprocal description event { id name startsAt size } }
+  }
+}"""
+
+BROKERS = """
+query Brokers($first: Int!, $seed: Int!, $asOf: DateTime) {
+  brokers(first: $first, seed: $seed, asOf: $asOf) {
+    person { id name organization title } betweenness constraint effectiveSize communitiesBridged
+  }
+}"""
+
+COMMUNITIES = """
+query Communities($seed: Int!, $first: Int!, $asOf: DateTime) {
+  communities(seed: $seed, first: $first, asOf: $asOf) {
+    index size members { id name organization } organizations { label count } events { eventId name startsAt count }
+  }
+}"""
+
+ROI = """
+query Roi($asOf: DateTime, $strong: Float!) {
+  eventRoi(asOf: $asOf) { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength }
+  channelRoi(asOf: $asOf, strong: $strong) { channel strongTies startedHere }
+}"""

@@ -2,7 +2,8 @@
 
 Order of evidence (strongest first):
 
-1. exact strong keys: the LinkedIn profile slug, then normalised emails;
+1. exact strong keys: the LinkedIn profile slug, normalised emails, source ids (X account id,
+   Instagram username, Meetup member id, ...), phones in E.164;
 2. normalised name + normalised organization;
 3. a name alone matches only another name-alone sighting (or a workspace member of that name,
    for an export owner given by name), never a person known with an organization.
@@ -39,6 +40,20 @@ def normalise_email(value: str) -> str:
     return value.strip().strip("<>").casefold()
 
 
+def normalise_phone(value: str, region: str = "US") -> str:
+    """E.164 (``+14155550100``), or "" when the number is not valid. Numbers without a country
+    code are read in ``region``."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(value, None if value.strip().startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(parsed):
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def linkedin_slug(url: str) -> str:
     """``https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x`` -> ``priya-raman-4b1c2a``."""
     match = re.search(r"linkedin\.com/in/([^/?#\s]+)", url, flags=re.IGNORECASE)
@@ -70,6 +85,13 @@ def identity_keys(ref: PersonRef) -> list[tuple[str, str]]:
     for email in ref.emails:
         if "@" in email:
             keys.append(("email", normalise_email(email)))
+    for kind, value in ref.handles:
+        if value.strip():
+            keys.append((kind, value.strip().casefold()))
+    for phone in ref.phones:
+        normalised = normalise_phone(phone)
+        if normalised:
+            keys.append(("phone", normalised))
     name, org = normalise_name(ref), normalise_organization(ref.organization)
     if name and org:
         keys.append(("name_org", f"{name}|{org}"))
@@ -112,7 +134,7 @@ class Resolver:
     def _match(self, ref: PersonRef, keys: list[tuple[str, str]], *, as_owner: bool) -> str | None:
         store, ws = self.store, self.workspace_id
         for kind, value in keys:
-            if kind in ("linkedin", "email"):
+            if kind not in ("name_org", "name_only"):
                 found = store.person_for_key(ws, kind, value)
                 if found:
                     return found

@@ -24,7 +24,7 @@ from graphsvc.identity import Resolver, fold
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
 from importers import ImportOptions, ParsedSource, Source
-from importers.records import Attendance, Connection, ParsedRow, Rejected, RowResult, Skipped
+from importers.records import Attendance, Connection, Link, ParsedRow, Rejected, RowResult, Skipped
 
 #: ``progress(bytes_done, bytes_total, job)`` is called after every batch.
 Progress = Callable[[int, int, ImportJob], None]
@@ -168,9 +168,18 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
     """Resolve and write one row's records; return a reason when the row cannot be imported."""
     ws = job.workspace_id
     for record in row.records:
-        if record.person.is_empty():
-            return "no name, email or profile URL"
+        people = (record.source, record.target) if isinstance(record, Link) else (record.person,)
+        for ref in people:
+            if ref is None and job.owner_person_id is None:
+                return "evidence about the export's owner, but the owner is unknown (pass --owner)"
+            if ref is not None and ref.is_empty():
+                return "no name, email or profile URL"
     for record in row.records:
+        if isinstance(record, Link):
+            problem = _write_link(resolver, job, row.row, record, evidence)
+            if problem:
+                return problem
+            continue
         person_id = resolver.resolve(record.person)
         resolver.record_sighting(person_id, record.person, job_id=job.id, fmt=job.format, source=job.file_name, row=row.row)
         if isinstance(record, Connection):
@@ -198,4 +207,29 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
                     event_id=event_id, at=record.at or event.starts_at, job_id=job.id,
                 )
             )
+    return None
+
+
+def _write_link(resolver: Resolver, job: ImportJob, row: int, link: Link, evidence: list[Evidence]) -> str | None:
+    ids = []
+    for ref in (link.source, link.target):
+        if ref is None:
+            ids.append(job.owner_person_id)
+            continue
+        person_id = resolver.resolve(ref)
+        resolver.record_sighting(person_id, ref, job_id=job.id, fmt=job.format, source=job.file_name, row=row)
+        ids.append(person_id)
+    a, b = ids
+    if a == b:
+        return "someone linked to themselves (the same person on both sides)"
+    if link.direction == "mutual":
+        a, b = sorted((a, b))  # type: ignore[type-var]
+    kind, channel = EvidenceKind(link.kind), Channel(link.channel)
+    evidence.append(
+        Evidence(
+            id=stable_id("ev", job.workspace_id, kind.value, channel.value, a, b, link.at.isoformat() if link.at else "", link.direction, link.ref),
+            kind=kind, channel=channel, person_a=a, person_b=b, event_id=None, at=link.at, job_id=job.id,  # type: ignore[arg-type]
+            direction=link.direction,
+        )
+    )
     return None

@@ -1,15 +1,18 @@
 """Importers: bytes in, typed source records out. They know nothing about storage.
 
 ``detect(source)`` picks the importer by content; ``get(name)`` honours an explicit ``--format``.
+Every module of this package that defines ``IMPORTERS`` (a tuple of importer instances) is
+registered, in module-name order: adding a format is adding a module.
 """
 
 from __future__ import annotations
 
 from graphsvc.errors import UnrecognisedFormat
+import importlib
+import pkgutil
+
 from importers.base import Importer, ImportOptions
-from importers.linkedin import LinkedInImporter
-from importers.records import Attendance, Connection, EventRef, ParsedRow, ParsedSource, PersonRef, Rejected, Skipped
-from importers.signin_sheet import SigninSheetImporter
+from importers.records import Attendance, Connection, EventRef, Link, ParsedRow, ParsedSource, PersonRef, Rejected, Skipped
 from importers.source import Source
 
 __all__ = [
@@ -18,6 +21,7 @@ __all__ = [
     "EventRef",
     "ImportOptions",
     "Importer",
+    "Link",
     "ParsedRow",
     "ParsedSource",
     "PersonRef",
@@ -30,7 +34,19 @@ __all__ = [
     "IMPORTERS",
 ]
 
-IMPORTERS: dict[str, Importer] = {imp.name: imp for imp in (LinkedInImporter(), SigninSheetImporter())}
+
+
+def _discover() -> dict[str, Importer]:
+    found: dict[str, Importer] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        for importer in getattr(importlib.import_module(f"{__name__}.{module}"), "IMPORTERS", ()):
+            if importer.name in found:
+                raise RuntimeError(f"two importers are called {importer.name!r}")
+            found[importer.name] = importer
+    return found
+
+
+IMPORTERS: dict[str, Importer] = _discover()
 ALIASES = {"attendees": "signin_sheet", "signin": "signin_sheet", "linkedin_connections": "linkedin"}
 
 

@@ -140,3 +140,6 @@ def _connection_rows(table: Table) -> Iterator[RowResult]:
             title=row.get("position", ""),
         )
         yield ParsedRow(row_number, (Connection(person=person, channel=CHANNEL, at=at),))
+
+
+IMPORTERS = (LinkedInImporter(),)

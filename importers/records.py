@@ -26,15 +26,26 @@ class PersonRef:
     linkedin_url: str = ""
     organization: str = ""
     title: str = ""
+    #: Phone numbers as written (identity resolution normalises them to E.164).
+    phones: tuple[str, ...] = ()
+    #: Strong source-specific ids: ("x", account id), ("x_handle", screen name), ("instagram", username),
+    #: ("meetup", member id), ("facebook", profile id or name-URL slug), ...
+    handles: tuple[tuple[str, str], ...] = ()
 
     def display_name(self) -> str:
         if self.name:
             return self.name
         joined = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return joined or (self.emails[0] if self.emails else self.linkedin_url)
+        if joined:
+            return joined
+        if self.emails:
+            return self.emails[0]
+        if self.linkedin_url:
+            return self.linkedin_url
+        return next((f"@{value}" for kind, value in self.handles if kind in ("x_handle", "instagram")), "")
 
     def is_empty(self) -> bool:
-        return not (self.display_name().strip() or self.emails or self.linkedin_url)
+        return not (self.display_name().strip() or self.emails or self.linkedin_url or self.phones or self.handles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,29 @@ class Attendance:
     at: datetime | None = None
 
 
-Record = Union[Connection, Attendance]
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Any other evidence between two people: a message, a follow, a meeting, an invitation...
+
+    ``source`` or ``target`` is None for the export's owner. ``kind`` is a
+    ``graphsvc.model.EvidenceKind`` value (``message``, ``follow``, ``meeting``, ``call``,
+    ``invitation``, ``endorsement``, ``recommendation``, ``introduction``, ``contact``,
+    ``connection``); ``channel`` a ``graphsvc.model.Channel`` value (``linkedin``, ``x``,
+    ``facebook``, ``instagram``, ``contacts``, ``calendar``, ``email``, ``event``).
+    ``direction`` is ``"a->b"`` (source to target) or ``"mutual"``. ``ref`` distinguishes two
+    otherwise identical observations (two messages in the same second: their message ids).
+    """
+
+    kind: str
+    channel: str
+    source: PersonRef | None
+    target: PersonRef | None
+    at: datetime | None
+    direction: str = "a->b"
+    ref: str = ""
+
+
+Record = Union[Connection, Attendance, Link]
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,3 +188,6 @@ def _attendance_rows(
         )
         event = EventRef(name=event_name, starts_at=starts_at, kind=_value(row, columns, "event_kind").lower() or kind)
         yield ParsedRow(row_number, (Attendance(person=person, event=event, at=parse_date(_value(row, columns, "time"))),))
+
+
+IMPORTERS = (SigninSheetImporter(),)

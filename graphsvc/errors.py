@@ -2,6 +2,7 @@
 
     GraphsvcError
     ├── ConfigurationError      settings that cannot work (bad GRAPHSVC_STORE, ...)
+    ├── StoreUnavailable        the store cannot be reached or refused the credentials
     ├── ImportFailed            a file that cannot be imported at all; nothing was written
     │   ├── UnrecognisedFormat  no importer understands the file
     │   ├── MissingOwner        a social export whose owner is unknown
@@ -22,6 +23,16 @@ class GraphsvcError(Exception):
 
 class ConfigurationError(GraphsvcError):
     code = "CONFIGURATION"
+
+
+class StoreUnavailable(GraphsvcError):
+    """The store cannot be reached, went away mid-operation or refused the credentials.
+
+    Nothing of the failed operation was written; an import job stays resumable from its last
+    committed checkpoint. The message names the store (never the password) and the cause.
+    """
+
+    code = "STORE_UNAVAILABLE"
 
 
 class ImportFailed(GraphsvcError):

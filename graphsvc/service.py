@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from graphsvc import jobs
 from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ties
 from graphsvc.analytics.roi import ChannelRoi, EventRoi, channel_roi, event_roi
-from graphsvc.analytics.strength import TieStrength, TieView, tie_view
+from graphsvc.analytics.strength import TieStrength, TieView, model_with_half_lives, tie_view
 from graphsvc.analytics.structure import Broker, Community, brokers, communities
 from graphsvc.errors import InvalidArgument, NotFound
 from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
@@ -51,6 +51,7 @@ class Graphsvc:
         self.settings = settings or Settings()
         self.store = store or open_store(self.settings)
         self.snapshots = SnapshotCache(self.store)
+        self.model = model_with_half_lives(self.settings.half_lives)
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
 
@@ -142,7 +143,7 @@ class Graphsvc:
         with self._views_lock:
             view = self._views.get(key)
             if view is None:
-                view = tie_view(snap, as_of)
+                view = tie_view(snap, as_of, self.model)
                 self._views[key] = view
                 while len(self._views) > 8:
                     self._views.popitem(last=False)

@@ -96,3 +96,28 @@ def test_analytics_are_deterministic_across_runs(planted: tuple[Graphsvc, str, d
     service._views.clear()
     again = (brokers(service.view(ws, AS_OF), seed=5), communities(service.view(ws, AS_OF), seed=5))
     assert first == again
+
+
+def test_half_lives_are_configurable_per_evidence_kind(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from graphsvc.errors import ConfigurationError
+    from graphsvc.settings import Settings
+
+    slow = Graphsvc(Settings(data_dir=tmp_path / "slow", half_lives={"interaction": 3650}))
+    default = Graphsvc(Settings(data_dir=tmp_path / "default"))
+    for svc in (slow, default):
+        build_community(svc.store, svc.workspace().id)
+    a = slow.explain(slow.workspace().id, "Maya Lindqvist", "Dora Dormant", AS_OF)[2]
+    b = default.explain(default.workspace().id, "Maya Lindqvist", "Dora Dormant", AS_OF)[2]
+    assert a is not None and b is not None and a.strength > b.strength + 0.2
+    with pytest.raises(ConfigurationError):
+        Graphsvc(Settings(data_dir=tmp_path / "bad", half_lives={"telepathy": 10}))
+    slow.close()
+    default.close()
+
+
+def test_reach_through_graphql(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    from graphsvc.api.local import execute
+
+    service, ws, ids = planted
+    data = execute(service, "query($id: ID!, $asOf: DateTime) { person(id: $id) { reach(asOf: $asOf) } }", {"id": ids["Bea Broker"], "asOf": AS_OF.isoformat()})
+    assert data["person"]["reach"] >= 30

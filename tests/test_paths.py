@@ -83,3 +83,22 @@ def test_results_are_identical_across_runs() -> None:
     graph = random_tie_graph(11, 40, 0.15)
     first = k_best_paths(graph, ["n00", "n01"], "n30", k=5, max_hops=4)
     assert all(k_best_paths(graph, ["n01", "n00"], "n30", k=5, max_hops=4) == first for _ in range(3))
+
+
+def test_paths_are_identical_across_processes_with_different_hash_seeds() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from tests.test_paths import random_tie_graph; from graphsvc.analytics.paths import k_best_paths;"
+        "g = random_tie_graph(5, 60, 0.12);"
+        "print(json.dumps([[p.nodes, p.cost] for t in ('n10', 'n20', 'n30') for p in k_best_paths(g, ['n00', 'n01'], t, k=4, max_hops=4)]))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and json.loads(outputs.pop())

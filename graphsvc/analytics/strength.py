@@ -89,6 +89,34 @@ class StrengthModel:
 DEFAULT_MODEL = StrengthModel()
 
 
+def model_with_half_lives(half_lives: dict[str, float], base: StrengthModel = DEFAULT_MODEL) -> StrengthModel:
+    """``base`` with the half-lives (days) of some evidence kinds replaced.
+
+    Keys: a social kind (``connection``, ``contact``, ``follow``, ``invitation``,
+    ``endorsement``), ``event`` (co-attendance) or ``interaction`` (messages, calls, meetings).
+
+    >>> model_with_half_lives({"interaction": 90}).interaction.half_life_days
+    90.0
+    """
+    from dataclasses import replace
+
+    from graphsvc.errors import ConfigurationError
+
+    social = dict(base.social)
+    model = base
+    for kind, days in half_lives.items():
+        if float(days) <= 0:
+            raise ConfigurationError(f"half-life of {kind!r} must be positive, not {days}")
+        if kind in social:
+            social[kind] = replace(social[kind], half_life_days=float(days))
+        elif kind in ("event", "interaction"):
+            model = replace(model, **{kind: replace(getattr(model, kind), half_life_days=float(days))})
+        else:
+            known = ", ".join([*sorted(social), "event", "interaction"])
+            raise ConfigurationError(f"unknown evidence kind {kind!r} in half-lives; known: {known}")
+    return replace(model, social=social)
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One component of a tie's strength, with the facts behind it."""
@@ -285,6 +313,8 @@ class TieView:
     graph: "nx.Graph"
     neighbours: dict[str, set[str]]
     model: StrengthModel = DEFAULT_MODEL
+    #: Derived structures analytics compute once per view (e.g. the structural graph).
+    cache: dict[object, object] = field(default_factory=dict)
 
     def tie(self, a: str, b: str) -> TieStrength | None:
         return tie_strength(self.snap, a, b, self.as_of, self.model, self.neighbours)

@@ -13,6 +13,7 @@ near-weightless cliques of large events and big organizations do not drown the s
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ def structural_graph(view: TieView, min_strength: float = 0.1) -> tuple[nx.Graph
     order in every process: string hashes are salted per process, integer hashes are not, and
     the order of floating-point sums must not depend on the salt.
     """
+    cached = view.cache.get(("structural", min_strength))
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     kept = [(a, b, d) for a, b, d in view.graph.edges(data=True) if d["strength"] >= min_strength]
     ids = sorted({*view.snap.members, *(a for a, _, _ in kept), *(b for _, b, _ in kept)})
     index = {person: i for i, person in enumerate(ids)}
@@ -54,6 +58,7 @@ def structural_graph(view: TieView, min_strength: float = 0.1) -> tuple[nx.Graph
     graph.add_nodes_from(range(len(ids)))
     for a, b, data in sorted(kept, key=lambda e: (index[e[0]], index[e[1]]) if index[e[0]] < index[e[1]] else (index[e[1]], index[e[0]])):
         graph.add_edge(index[a], index[b], strength=data["strength"], cost=data["cost"])
+    view.cache[("structural", min_strength)] = (graph, ids)
     return graph, ids
 
 
@@ -107,6 +112,7 @@ def brokers(
 def reach(view: TieView, person: str, *, hops: int = 2, min_strength: float = 0.1) -> int:
     """How many people are within ``hops`` of ``person`` on real ties."""
     graph, ids = structural_graph(view, min_strength)
-    if person not in ids:
+    position = bisect.bisect_left(ids, person)
+    if position == len(ids) or ids[position] != person:
         return 0
-    return len(nx.single_source_shortest_path_length(graph, ids.index(person), cutoff=hops)) - 1
+    return len(nx.single_source_shortest_path_length(graph, position, cutoff=hops)) - 1

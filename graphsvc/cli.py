@@ -357,6 +357,64 @@ def roi(
     console.print(table)
 
 
+token_app = typer.Typer(help="API tokens of workspace members (stored hashed; the secret is shown once).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="Whose token this is."),
+    role: str = typer.Option("member", help="admin, member or read_only."),
+    workspace: Optional[str] = typer.Option(None, help="Workspace name (default: GRAPHSVC_DEFAULT_WORKSPACE)."),
+) -> None:
+    """Create a token and print its secret (once)."""
+    from graphsvc import auth
+
+    service = _service()
+    try:
+        token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    console.print(f"{token.id}  {token.name}  {token.role.value}")
+    sys.stdout.write(secret + "\n")
+
+
+@token_app.command("list")
+def token_list(workspace: Optional[str] = typer.Option(None), as_json: bool = typer.Option(False, "--json")) -> None:
+    """List a workspace's tokens (never their secrets)."""
+    service = _service()
+    try:
+        tokens = service.store.list_tokens(service.workspace(workspace).id)
+    finally:
+        service.close()
+    rows = [{"id": t.id, "name": t.name, "role": t.role.name, "createdAt": t.created_at.isoformat(),
+             "revokedAt": t.revoked_at.isoformat() if t.revoked_at else None} for t in tokens]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        console.print(f"{row['id']}  {row['name']}  {row['role']}  {'revoked ' + row['revokedAt'] if row['revokedAt'] else 'live'}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -> None:
+    """Revoke a token."""
+    from graphsvc import auth
+
+    service = _service()
+    try:
+        auth.revoke_token(service.store, service.workspace(workspace).id, token_id)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    console.print(f"revoked {token_id}")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
@@ -367,8 +425,11 @@ def serve(
 
     from graphsvc.api.app import create_app
 
+    from graphsvc.logs import configure_logging
+
+    configure_logging()
     console.print(f"GraphQL at http://{host}:{port}/graphql")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()

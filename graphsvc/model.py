@@ -153,3 +153,24 @@ class ImportJob:
     finished_at: datetime | None = None
     options: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+class Role(str, Enum):
+    """What a token may do: ``read_only`` queries; ``member`` also imports and records; ``admin`` also manages tokens."""
+
+    ADMIN = "admin"
+    MEMBER = "member"
+    READ_ONLY = "read_only"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A bearer token of a workspace member. Only the SHA-256 of the secret is stored."""
+
+    id: str
+    workspace_id: str
+    name: str
+    role: Role
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None

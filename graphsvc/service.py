@@ -52,6 +52,8 @@ class Graphsvc:
         self.store = store or open_store(self.settings)
         self.snapshots = SnapshotCache(self.store)
         self.model = model_with_half_lives(self.settings.half_lives)
+        #: Called with each import job the API ran, when it ends (for metrics).
+        self.on_import_finished: Callable[[ImportJob], None] = lambda job: None
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     #: Half-lives in days per evidence kind, overriding docs/tie-strength.md's defaults, e.g.
     #: ``GRAPHSVC_HALF_LIVES='{"interaction": 90, "connection": 1000}'``.
     half_lives: dict[str, float] = {}
+    #: ``development`` (GraphiQL, introspection; requests without a token act as admin of the
+    #: default workspace — for one person on their own machine) or ``production`` (a bearer
+    #: token on every request; no GraphiQL, no introspection).
+    profile: Literal["development", "production"] = "development"
+    #: Seconds a GraphQL request may take before it is answered with a timeout error.
+    request_timeout_seconds: float = 30.0
     #: Neo4j user and password when ``store`` has no ``user:password@`` (the URL wins).
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""

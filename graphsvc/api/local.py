@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from graphsvc.api.context import Context
@@ -14,7 +15,7 @@ from graphsvc.service import Graphsvc
 def execute(service: Graphsvc, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     """Execute ``document`` in the default workspace; a GraphQL error becomes a ``GraphsvcError``."""
     context = Context(service=service, workspace_id=service.workspace().id)
-    result = schema.execute_sync(document, variable_values=variables or {}, context_value=context)
+    result = asyncio.run(schema.execute(document, variable_values=variables or {}, context_value=context))
     if result.errors:
         error = result.errors[0]
         failure = GraphsvcError(error.message)

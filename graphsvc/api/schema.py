@@ -7,7 +7,7 @@ The checked-in SDL is ``schema/schema.graphql``; regenerate it with
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from graphsvc.api.errors import should_mask
@@ -19,29 +19,38 @@ from graphsvc.api.people.query import PeopleQuery
 from graphsvc.api.roi.query import RoiQuery
 from graphsvc.api.structure.query import StructureQuery
 from graphsvc.api.ties.query import TiesQuery
+from graphsvc.api.tokens.mutations import TokensMutation
+from graphsvc.api.tokens.query import TokensQuery
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery, RoiQuery, ImportsQuery):
+class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery, RoiQuery, ImportsQuery, TokensQuery):
     pass
 
 
 @strawberry.type
-class Mutation(ImportsMutation):
+class Mutation(ImportsMutation, TokensMutation):
     pass
 
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    config=StrawberryConfig(disable_field_suggestions=True),
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: MaxTokensLimiter(max_token_count=2000),
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The schema with its limits; the production profile also turns introspection off."""
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(should_mask_error=should_mask),
-    ],
-)
+    ]
+    if production:
+        extensions.insert(0, DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, config=StrawberryConfig(disable_field_suggestions=True), extensions=extensions)
+
+
+schema = build_schema()
 
 
 def sdl() -> str:

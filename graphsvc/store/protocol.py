@@ -7,9 +7,10 @@ Every method takes the workspace id first; nothing crosses workspaces. Writes ha
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Iterable, Iterator, Protocol
 
-from graphsvc.model import Event, Evidence, ImportJob, Person, Reject, Sighting, Workspace
+from graphsvc.model import Event, Evidence, ImportJob, Person, Reject, Sighting, Token, Workspace
 
 
 class Store(Protocol):
@@ -54,6 +55,14 @@ class Store(Protocol):
     def list_jobs(self, workspace_id: str) -> list[ImportJob]: ...
     def add_rejects(self, job_id: str, rejects: Iterable[Reject]) -> None: ...
     def rejects(self, job_id: str) -> list[Reject]: ...
+
+    # API tokens
+    def add_token(self, token: Token) -> None: ...
+    def token_by_hash(self, secret_hash: str) -> Token | None:
+        """The token with this secret hash, in whichever workspace it belongs to."""
+
+    def list_tokens(self, workspace_id: str) -> list[Token]: ...
+    def revoke_token(self, workspace_id: str, token_id: str, at: datetime) -> bool: ...
 
     def atomic(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...

@@ -22,7 +22,9 @@ from graphsvc.model import (
     JobStatus,
     Person,
     Reject,
+    Role,
     Sighting,
+    Token,
     Workspace,
     stable_id,
 )
@@ -61,6 +63,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE import_rejects (job_id TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL,
         skipped INTEGER NOT NULL, PRIMARY KEY (job_id, row));
     CREATE TABLE data_versions (workspace_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+    """,
+    # 2: API tokens (hashed)
+    """
+    CREATE TABLE tokens (id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
+    CREATE INDEX tokens_by_workspace ON tokens (workspace_id, created_at);
     """,
 ]
 
@@ -398,3 +406,28 @@ class SQLiteStore:
             "SELECT row, reason, skipped FROM import_rejects WHERE job_id = ? ORDER BY row", (job_id,)
         )
         return [Reject(r[0], r[1], bool(r[2])) for r in rows]
+
+    # API tokens --------------------------------------------------------------------------------
+    def add_token(self, token: Token) -> None:
+        self._db.execute(
+            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token.id, token.workspace_id, token.name, token.role.value, token.secret_hash, _ts(token.created_at), _ts(token.revoked_at)),
+        )
+
+    def _token(self, row: tuple) -> Token:
+        return Token(row[0], row[1], row[2], Role(row[3]), row[4], _dt(row[5]), _dt(row[6]))  # type: ignore[arg-type]
+
+    def token_by_hash(self, secret_hash: str) -> Token | None:
+        row = self._db.execute("SELECT * FROM tokens WHERE secret_hash = ?", (secret_hash,)).fetchone()
+        return self._token(row) if row else None
+
+    def list_tokens(self, workspace_id: str) -> list[Token]:
+        rows = self._db.execute("SELECT * FROM tokens WHERE workspace_id = ? ORDER BY created_at, id", (workspace_id,))
+        return [self._token(r) for r in rows]
+
+    def revoke_token(self, workspace_id: str, token_id: str, at: datetime) -> bool:
+        cur = self._db.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL",
+            (_ts(at), workspace_id, token_id),
+        )
+        return bool(cur.rowcount)

@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 
 from graphsvc.api.context import Info
 from graphsvc.api.errors import translate_errors
+from graphsvc.api.permissions import CanWrite
 from graphsvc.api.imports.types import ImportJobType, ImportOptionsInput
 from graphsvc.errors import ImportFailed
 from importers import ImportOptions
@@ -44,6 +45,7 @@ async def _save_upload(upload: Upload, folder: Path, cap: int) -> Path:
 @strawberry.type
 class ImportsMutation:
     @strawberry.mutation(
+        permission_classes=[CanWrite],
         description="Upload a file (multipart) and start importing it. The file is validated first: an unreadable "
         "or unrecognised file is an error and nothing is written. Poll importJob(id) for progress."
     )
@@ -77,6 +79,7 @@ class ImportsMutation:
                 pass
             finally:
                 path.unlink(missing_ok=True)
+                service.on_import_finished(prepared.job)
 
         threading.Thread(target=run, name=f"import-{prepared.job.id}", daemon=True).start()
         return ImportJobType.from_model(prepared.job)

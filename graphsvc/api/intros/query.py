@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime
 from typing import Annotated
 
@@ -18,7 +20,7 @@ class IntrosQuery:
         "An ambiguous name returns candidates, never a guess."
     )
     @translate_errors
-    def intro_paths(
+    async def intro_paths(
         self,
         info: Info,
         to: str | None = None,
@@ -33,7 +35,8 @@ class IntrosQuery:
         diverse: Annotated[bool, strawberry.argument(description="No two paths share an intermediary.")] = False,
     ) -> IntroPaths:
         ctx = info.context
-        result = ctx.service.intro_paths(
+        result = await asyncio.to_thread(
+            ctx.service.intro_paths,
             ctx.workspace_id, to, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event,
             k=k, max_hops=max_hops, as_of=as_of, avoid=avoid or (), diverse=diverse,
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime
 
 import strawberry
@@ -13,11 +15,13 @@ from graphsvc.api.neglected.types import NeglectedTieType, NeglectKind
 class NeglectedQuery:
     @strawberry.field(description="Ties worth reviving, ranked within each kind; `member` narrows to one team member.")
     @translate_errors
-    def neglected_ties(
+    async def neglected_ties(
         self, info: Info, kind: NeglectKind | None = None, member: str | None = None, first: int = 20,  # type: ignore[valid-type]
         as_of: datetime | None = None,
     ) -> list[NeglectedTieType]:
         ctx = info.context
-        items = ctx.service.neglected(ctx.workspace_id, as_of=as_of, kind=kind, member=member, first=first)
+        items = await asyncio.to_thread(
+            lambda: ctx.service.neglected(ctx.workspace_id, as_of=as_of, kind=kind, member=member, first=first)
+        )
         people = ctx.service.store.get_people(ctx.workspace_id, {i.person_id for i in items} | {i.member_id for i in items})
         return [NeglectedTieType.from_model(i, people) for i in items]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import strawberry
@@ -45,11 +46,12 @@ class PersonType:
         return [SourceSighting.from_model(s) for s in ctx.service.store.sightings(ctx.workspace_id, str(self.id))]
 
     @strawberry.field(description="How many people are within `hops` of this person on real ties (strength >= 0.1) at asOf.")
-    def reach(self, info: strawberry.Info, hops: int = 2, as_of: datetime | None = None) -> int:
+    async def reach(self, info: strawberry.Info, hops: int = 2, as_of: datetime | None = None) -> int:
         from graphsvc.analytics.structure import reach
 
         ctx = info.context
-        return reach(ctx.service.view(ctx.workspace_id, as_of), str(self.id), hops=max(1, min(hops, 4)))
+        view = await asyncio.to_thread(ctx.service.view, ctx.workspace_id, as_of)
+        return await asyncio.to_thread(reach, view, str(self.id), hops=max(1, min(hops, 4)))
 
     @classmethod
     def from_model(cls, p: model.Person) -> "PersonType":

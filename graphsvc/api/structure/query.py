@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime
 
 import strawberry
@@ -14,9 +16,9 @@ from graphsvc.api.structure.types import BrokerType, CommunityType, EventCount, 
 class StructureQuery:
     @strawberry.field(description="Brokers by betweenness on real ties (workspace members left out), with Burt's constraint and effective size.")
     @translate_errors
-    def brokers(self, info: Info, first: int = 20, seed: int = 0, as_of: datetime | None = None) -> list[BrokerType]:
+    async def brokers(self, info: Info, first: int = 20, seed: int = 0, as_of: datetime | None = None) -> list[BrokerType]:
         ctx = info.context
-        found = ctx.service.brokers(ctx.workspace_id, as_of=as_of, first=first, seed=seed)
+        found = await asyncio.to_thread(lambda: ctx.service.brokers(ctx.workspace_id, as_of=as_of, first=first, seed=seed))
         people = ctx.service.store.get_people(ctx.workspace_id, [b.person_id for b in found])
         return [
             BrokerType(person=PersonType.from_model(people[b.person_id]), betweenness=b.betweenness, constraint=b.constraint,
@@ -26,9 +28,9 @@ class StructureQuery:
 
     @strawberry.field(description="Communities (Louvain with `seed`), largest first.")
     @translate_errors
-    def communities(self, info: Info, seed: int = 0, first: int = 20, as_of: datetime | None = None) -> list[CommunityType]:
+    async def communities(self, info: Info, seed: int = 0, first: int = 20, as_of: datetime | None = None) -> list[CommunityType]:
         ctx = info.context
-        found = ctx.service.communities(ctx.workspace_id, as_of=as_of, seed=seed)[: min(max(first, 0), 100)]
+        found = (await asyncio.to_thread(lambda: ctx.service.communities(ctx.workspace_id, as_of=as_of, seed=seed)))[: min(max(first, 0), 100)]
         people = ctx.service.store.get_people(ctx.workspace_id, {p for c in found for p in c.members[:100]})
         view = ctx.service.view(ctx.workspace_id, as_of)
         result = []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime
 
 import strawberry
@@ -13,7 +15,7 @@ from graphsvc.api.ties.types import TieType
 class TiesQuery:
     @strawberry.field(description="The tie between a and b (ids, emails, URLs or names) at asOf, component by component.")
     @translate_errors
-    def tie(self, info: Info, a: str, b: str, as_of: datetime | None = None) -> TieType:
+    async def tie(self, info: Info, a: str, b: str, as_of: datetime | None = None) -> TieType:
         ctx = info.context
-        first, second, tie, view = ctx.service.explain(ctx.workspace_id, a, b, as_of)
+        first, second, tie, view = await asyncio.to_thread(ctx.service.explain, ctx.workspace_id, a, b, as_of)
         return TieType.from_model(first, second, tie, view)

@@ -1,0 +1,194 @@
+"""Privacy and abuse: workspaces never see each other, limits hold, errors are coded and masked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, GraphQLEnumType, get_named_type
+
+from graphsvc import auth
+from graphsvc.api.app import create_app
+from graphsvc.api.schema import schema
+from graphsvc.service import Graphsvc
+from graphsvc.settings import Settings
+from importers import ImportOptions
+from tests import scenario
+
+
+def _selection(type_: Any, depth: int = 0) -> str:
+    named = get_named_type(type_)
+    if isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
+        return ""
+    parts = []
+    for name, field in named.fields.items():
+        if any(isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in field.args.values()):
+            continue
+        inner = get_named_type(field.type)
+        if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
+            parts.append(name)
+        elif depth < 2:
+            sub = _selection(field.type, depth + 1)
+            if sub:
+                parts.append(f"{name} {sub}")
+    return "{ " + " ".join(parts) + " }"
+
+
+def _post(client: httpx.AsyncClient, body: dict[str, Any], token: str | None = None) -> httpx.Response:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return asyncio.run(client.post("/graphql", json=body, headers=headers))
+
+
+@pytest.fixture
+def two_workspaces(tmp_path: Path) -> dict[str, Any]:
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    files = scenario.write_scenario(tmp_path / "files")
+    extra = tmp_path / "files" / "b-only.csv"
+    extra.write_text("Name,Email,Company\nBeatrix Onlyinb,beatrix@b-only.example,Bcorp\nBruno Silva,bruno.silva@globex.example,Globex\n", encoding="utf-8")
+    spaces = {}
+    for name in ("alpha", "beta"):
+        ws = service.workspace(name).id
+        service.import_file(ws, files["connections"], options=ImportOptions(owner=scenario.OWNER))
+        service.import_file(ws, files["workshop"], options=ImportOptions(event_name="Robotics Workshop", event_date="2026-09-10"))
+        admin = auth.create_token(service.store, ws, f"{name}-admin", "admin")[1]
+        reader = auth.create_token(service.store, ws, f"{name}-reader", "read_only")[1]
+        spaces[name] = {"ws": ws, "admin": admin, "reader": reader}
+    beta = spaces["beta"]["ws"]
+    job = service.import_file(beta, extra, options=ImportOptions(event_name="B Dinner", event_date="2026-10-01"))
+    view = service.view(beta)
+    beta_ids = {p.id for p in service.store.search_people(beta, None, 10_000)} | {job.id} | set(view.snap.events) | {
+        t.id for t in service.store.list_tokens(beta)
+    }
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    yield {"service": service, "client": client, "spaces": spaces, "beta_ids": beta_ids, "beta_job": job.id, "files": files}
+    service.close()
+
+
+def _sample_args(field_name: str, args: dict[str, Any], beta: dict[str, Any], person_id: str) -> str:
+    values = {
+        "id": person_id, "to": "Beatrix Onlyinb", "a": "Beatrix Onlyinb", "b": scenario.OWNER, "from": "Beatrix Onlyinb",
+        "search": "Beatrix", "toOrganization": "Bcorp", "toEvent": "B Dinner", "member": "Beatrix Onlyinb", "name": "x",
+    }
+    if field_name == "importJob":
+        values["id"] = beta["job"]
+    rendered = []
+    for name, arg in args.items():
+        required = isinstance(arg.type, GraphQLNonNull) and arg.default_value is None
+        if name in values:
+            rendered.append(f"{name}: {json.dumps(values[name])}")
+        elif required:
+            raise AssertionError(f"root field {field_name!r} has a required argument {name!r} this test does not know: add it")
+    return f"({', '.join(rendered)})" if rendered else ""
+
+
+def test_every_root_query_field_called_as_another_workspace_returns_nothing_of_it(two_workspaces: dict[str, Any]) -> None:
+    env = two_workspaces
+    service: Graphsvc = env["service"]
+    beta_person = next(p for p in service.store.search_people(env["spaces"]["beta"]["ws"], "Beatrix", 5))
+    fields = schema._schema.query_type.fields
+    assert len(fields) >= 10
+    for name, field in fields.items():
+        args = _sample_args(name, field.args, {"job": env["beta_job"]}, beta_person.id)
+        query = f"{{ {name}{args} {_selection(field.type)} }}"
+        response = _post(env["client"], {"query": query}, env["spaces"]["alpha"]["admin"])
+        assert response.status_code == 200, (name, response.text)
+        markers = env["beta_ids"] | {"beatrix@b-only.example"}  # ids are per workspace; the email exists only in beta
+        leaked = {m for m in markers if m in response.text}
+        assert not leaked, f"{name} leaked {leaked}: {response.text[:500]}"
+        # The same call as beta does see beta's data for the lookups (the test is not vacuous).
+        if name in ("person", "importJob"):
+            own = _post(env["client"], {"query": query}, env["spaces"]["beta"]["admin"]).json()
+            assert own["data"][name] is not None, name
+
+
+def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_workspaces: dict[str, Any]) -> None:
+    env = two_workspaces
+    service: Graphsvc = env["service"]
+    beta = env["spaces"]["beta"]["ws"]
+    before = (service.store.data_version(beta), [(t.id, t.revoked_at) for t in service.store.list_tokens(beta)], len(service.store.list_jobs(beta)))
+    beta_token_id = service.store.list_tokens(beta)[0].id
+    mutations = schema._schema.mutation_type.fields
+    called = set()
+    for name in mutations:
+        if name == "startImport":
+            operations = json.dumps({"query": "mutation($f: Upload!) { startImport(file: $f, options: {owner: \"Olivia Okafor\"}) { id } }", "variables": {"f": None}})
+            response = asyncio.run(env["client"].post(
+                "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.f"]})},
+                files={"0": ("Connections.csv", env["files"]["connections"].read_bytes(), "text/csv")},
+                headers={"authorization": f"Bearer {env['spaces']['alpha']['admin']}"},
+            ))
+        elif name == "createToken":
+            response = _post(env["client"], {"query": 'mutation { createToken(name: "intruder", role: ADMIN) { token { id } } }'}, env["spaces"]["alpha"]["admin"])
+        elif name == "revokeToken":
+            response = _post(env["client"], {"query": f'mutation {{ revokeToken(id: "{beta_token_id}") }}'}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        else:
+            raise AssertionError(f"mutation {name!r} is not covered by the isolation test: add it")
+        assert response.status_code == 200, response.text
+        called.add(name)
+    after = (service.store.data_version(beta), [(t.id, t.revoked_at) for t in service.store.list_tokens(beta)], len(service.store.list_jobs(beta)))
+    assert after == before and called == set(mutations)
+
+
+def test_abuse_is_rejected_with_clear_errors(two_workspaces: dict[str, Any]) -> None:
+    env = two_workspaces
+    client, admin, reader = env["client"], env["spaces"]["alpha"]["admin"], env["spaces"]["alpha"]["reader"]
+    deep = "{ people { edges { node { sources { jobId } } } } }"
+    nested = "query { introPaths(to: \"x\") { paths { hops { from { id } } } } }"
+    twenty = "{ " + "people { edges { node { id } } } " + "}"
+    deep_query = "{ a: " + "people { edges { node { " * 7 + "id" + " } } }" * 7 + " }"
+    body = _post(client, {"query": deep_query}, admin).json()
+    assert "errors" in body and "exceeds maximum operation depth" in body["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: people(first: 1) {{ totalCount }}" for i in range(1000)) + " }"
+    body = _post(client, {"query": aliases}, admin).json()
+    assert "errors" in body and any(w in body["errors"][0]["message"].lower() for w in ("alias", "token"))
+    assert _post(client, {"query": twenty}).status_code == 401
+    response = _post(client, {"query": twenty}, admin[:-2] + ("aa" if not admin.endswith("aa") else "bb"))
+    assert response.status_code == 401 and response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    response = _post(client, {"query": 'mutation { createToken(name: "x", role: MEMBER) { secret } }'}, reader)
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert _post(client, {"query": deep}, reader).json().get("data") is not None
+    assert nested  # a legal nested query stays legal
+    introspection = _post(client, {"query": "{ __schema { types { name } } }"}, admin).json()
+    assert "errors" in introspection
+
+
+def test_oversized_upload_gets_413_and_writes_nothing(tmp_path: Path) -> None:
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", max_upload_bytes=10_000))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    operations = json.dumps({"query": "mutation($f: Upload!) { startImport(file: $f) { id } }", "variables": {"f": None}})
+    response = asyncio.run(client.post(
+        "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.f"]})},
+        files={"0": ("big.csv", b"Name,Email\n" + b"x,y@z.example\n" * 5000, "text/csv")},
+    ))
+    assert response.status_code == 413 and response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert service.store.list_jobs(service.workspace().id) == []
+    service.close()
+
+
+def test_operations_endpoints_metrics_and_request_ids(service: Graphsvc) -> None:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+
+    async def go() -> None:
+        response = await client.post("/graphql", json={"query": "{ people { totalCount } }"}, headers={"x-request-id": "abc123"})
+        assert response.headers["x-request-id"] == "abc123"
+        assert len((await client.get("/healthz")).headers["x-request-id"]) == 32
+        metrics = (await client.get("/metrics")).text
+        assert re.search(r'graphsvc_requests_total\{path="/graphql",status="200"\} 1\.0', metrics)
+        assert "graphsvc_request_seconds_bucket" in metrics
+
+    asyncio.run(go())
+
+
+def test_production_profile_hides_graphiql(tmp_path: Path) -> None:
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    _, secret = auth.create_token(service.store, service.workspace().id, "ops", "admin")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    page = asyncio.run(client.get("/graphql", headers={"accept": "text/html", "authorization": f"Bearer {secret}"}))
+    assert "graphiql" not in page.text.lower()
+    service.close()

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -28,16 +29,18 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subpr
 @contextmanager
 def running(args: list[str], env: dict[str, str], port: int, timeout: float = 60, command: list[str] | None = None) -> Iterator[str]:
     """Start ``graphsvc <args>`` (or ``command``) and yield its base URL once /healthz answers."""
+    # Output goes to a file, not a pipe: a pipe nobody reads fills up and blocks the server.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        command or [sys.executable, "-m", "graphsvc", *args], env={**os.environ, **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command or [sys.executable, "-m", "graphsvc", *args], env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"graphsvc exited early ({process.returncode}):\n{process.stdout.read() if process.stdout else ''}")
+                log.seek(0)
+                raise RuntimeError(f"graphsvc exited early ({process.returncode}):\n{log.read()[-5000:]}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -54,5 +57,4 @@ def running(args: list[str], env: dict[str, str], port: int, timeout: float = 60
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+        log.close()

@@ -6,7 +6,12 @@ The checked-in SDL is ``schema/schema.graphql``; regenerate it with
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
@@ -22,6 +27,7 @@ from graphsvc.api.ties.query import TiesQuery
 from graphsvc.api.tokens.mutations import TokensMutation
 from graphsvc.api.tokens.query import TokensQuery
 
+error_log = logging.getLogger("graphsvc.api")
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
@@ -37,6 +43,14 @@ class Mutation(ImportsMutation, TokensMutation):
     pass
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log only unexpected errors (coded ones are the client's business), as one JSON line each."""
+        for error in errors:
+            if should_mask(error):
+                error_log.error(json.dumps({"event": "unexpected_error", "error": type(error.original_error).__name__, "path": error.path}))
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The schema with its limits; the production profile also turns introspection off."""
     extensions: list = [
@@ -47,7 +61,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.insert(0, DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, config=StrawberryConfig(disable_field_suggestions=True), extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, config=StrawberryConfig(disable_field_suggestions=True), extensions=extensions)
 
 
 schema = build_schema()

@@ -14,6 +14,7 @@ kept with its job and row, so each person knows which source said what.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import unquote
@@ -29,6 +30,7 @@ LEGAL_SUFFIXES = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-folded, punctuation to spaces: ``"Tomás  O'Neil"`` -> ``"tomas o neil"``."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -60,8 +62,13 @@ def linkedin_slug(url: str) -> str:
     return unquote(match.group(1)).strip().casefold() if match else ""
 
 
+SIMPLE_NAME_PART = re.compile(r"^[^\W\d_]+(?:[-'][^\W\d_]+)*$")
+
+
 def normalise_name(ref: PersonRef) -> str:
     first, last = ref.first_name, ref.last_name
+    if SIMPLE_NAME_PART.match(first) and SIMPLE_NAME_PART.match(last):
+        return fold(f"{first} {last}")  # nothing for the name parser to strip (titles, credentials, nicknames)
     full = ref.name or f"{first} {last}"
     parsed_first, parsed_last = split_name(full) if full.strip() else ("", "")
     # LinkedIn puts credentials in the last name ("Chen, PhD"): the parsed form drops them.
@@ -186,4 +193,5 @@ class Resolver:
 
 
 def _is_real_name(value: str) -> bool:
-    return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower()
+    """False for the placeholders a person is shown by until a source gives a name (an email, a URL, a handle, an id)."""
+    return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower() and not re.match(r"^[a-z_]+:\S+$", value)

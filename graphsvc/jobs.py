@@ -165,7 +165,11 @@ def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[R
 
 
 def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow, evidence: list[Evidence]) -> str | None:
-    """Resolve and write one row's records; return a reason when the row cannot be imported."""
+    """Resolve and write one row's records; return a reason when the row cannot be imported.
+
+    Everything that can reject the row is checked before anything is written, so a rejected
+    row leaves no people, sightings or evidence behind.
+    """
     ws = job.workspace_id
     for record in row.records:
         people = (record.source, record.target) if isinstance(record, Link) else (record.person,)
@@ -174,25 +178,34 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
                 return "evidence about the export's owner, but the owner is unknown (pass --owner)"
             if ref is not None and ref.is_empty():
                 return "no name, email or profile URL"
+        if isinstance(record, Link) and record.source is None and record.target is None:
+            return "the export's owner linked to themselves"
+        if isinstance(record, Connection) and job.owner_person_id is None:
+            return "a connection without an owner"
+    resolved: list[tuple[object, list[str]]] = []
     for record in row.records:
+        refs = (record.source, record.target) if isinstance(record, Link) else (record.person,)
+        ids = [job.owner_person_id if ref is None else resolver.resolve(ref) for ref in refs]
+        if len(ids) == 2 and ids[0] == ids[1]:
+            return "someone linked to themselves (the same person on both sides)"
+        if isinstance(record, Connection) and ids[0] == job.owner_person_id:
+            return "the export's owner listed as their own connection"
+        resolved.append((record, ids))  # type: ignore[arg-type]
+    row_evidence: list[Evidence] = []
+    for record, ids in resolved:
+        refs = (record.source, record.target) if isinstance(record, Link) else (record.person,)  # type: ignore[attr-defined]
+        for ref, person_id in zip(refs, ids):
+            if ref is not None:
+                resolver.record_sighting(person_id, ref, job_id=job.id, fmt=job.format, source=job.file_name, row=row.row)
         if isinstance(record, Link):
-            problem = _write_link(resolver, job, row.row, record, evidence)
-            if problem:
-                return problem
-            continue
-        person_id = resolver.resolve(record.person)
-        resolver.record_sighting(person_id, record.person, job_id=job.id, fmt=job.format, source=job.file_name, row=row.row)
-        if isinstance(record, Connection):
-            if job.owner_person_id is None:
-                return "a connection without an owner"
-            if person_id == job.owner_person_id:
-                return "the export's owner listed as their own connection"
-            pair = sorted((job.owner_person_id, person_id))
-            evidence.append(
+            row_evidence.append(_link_evidence(job, record, ids[0], ids[1]))
+        elif isinstance(record, Connection):
+            pair = sorted((job.owner_person_id, ids[0]))  # type: ignore[type-var]
+            row_evidence.append(
                 Evidence(
                     id=stable_id("ev", ws, EvidenceKind.CONNECTION.value, record.channel, *pair),
-                    kind=EvidenceKind.CONNECTION, channel=Channel(record.channel), person_a=job.owner_person_id,
-                    person_b=person_id, event_id=None, at=record.at, job_id=job.id, direction=record.direction,
+                    kind=EvidenceKind.CONNECTION, channel=Channel(record.channel), person_a=job.owner_person_id,  # type: ignore[arg-type]
+                    person_b=ids[0], event_id=None, at=record.at, job_id=job.id, direction=record.direction,
                 )
             )
         elif isinstance(record, Attendance):
@@ -200,36 +213,22 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
             day = event.starts_at.date().isoformat() if event.starts_at else ""
             event_id = stable_id("evt", ws, fold(event.name), day)
             store.add_event(ws, Event(event_id, event.name.strip(), event.starts_at, event.kind, job.format))
-            evidence.append(
+            row_evidence.append(
                 Evidence(
-                    id=stable_id("ev", ws, EvidenceKind.ATTENDED.value, event_id, person_id),
-                    kind=EvidenceKind.ATTENDED, channel=Channel.EVENT, person_a=person_id, person_b=None,
+                    id=stable_id("ev", ws, EvidenceKind.ATTENDED.value, event_id, ids[0]),
+                    kind=EvidenceKind.ATTENDED, channel=Channel.EVENT, person_a=ids[0], person_b=None,
                     event_id=event_id, at=record.at or event.starts_at, job_id=job.id,
                 )
             )
+    evidence.extend(row_evidence)
     return None
 
 
-def _write_link(resolver: Resolver, job: ImportJob, row: int, link: Link, evidence: list[Evidence]) -> str | None:
-    ids = []
-    for ref in (link.source, link.target):
-        if ref is None:
-            ids.append(job.owner_person_id)
-            continue
-        person_id = resolver.resolve(ref)
-        resolver.record_sighting(person_id, ref, job_id=job.id, fmt=job.format, source=job.file_name, row=row)
-        ids.append(person_id)
-    a, b = ids
-    if a == b:
-        return "someone linked to themselves (the same person on both sides)"
+def _link_evidence(job: ImportJob, link: Link, a: str, b: str) -> Evidence:
     if link.direction == "mutual":
-        a, b = sorted((a, b))  # type: ignore[type-var]
+        a, b = sorted((a, b))
     kind, channel = EvidenceKind(link.kind), Channel(link.channel)
-    evidence.append(
-        Evidence(
-            id=stable_id("ev", job.workspace_id, kind.value, channel.value, a, b, link.at.isoformat() if link.at else "", link.direction, link.ref),
-            kind=kind, channel=channel, person_a=a, person_b=b, event_id=None, at=link.at, job_id=job.id,  # type: ignore[arg-type]
-            direction=link.direction,
-        )
+    return Evidence(
+        id=stable_id("ev", job.workspace_id, kind.value, channel.value, a, b, link.at.isoformat() if link.at else "", link.direction, link.ref),
+        kind=kind, channel=channel, person_a=a, person_b=b, event_id=None, at=link.at, job_id=job.id, direction=link.direction,
     )
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Protocol
 
@@ -51,7 +52,7 @@ def person_from_owner_option(value: str) -> PersonRef:
     value = value.strip()
     if "linkedin.com/in/" in value.lower():
         return PersonRef(linkedin_url=value)
-    if "@" in value and " " not in value:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         return PersonRef(emails=(value,))
     from importers.names import split_name
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from nameparser import HumanName
 
 
+@functools.lru_cache(maxsize=65536)
 def split_name(full: str) -> tuple[str, str]:
     """``"Dr. Ana María Ruiz, PhD"`` -> ``("Ana", "Ruiz")``; credentials and titles dropped.
 

@@ -42,7 +42,8 @@ class PersonRef:
             return self.emails[0]
         if self.linkedin_url:
             return self.linkedin_url
-        return next((f"@{value}" for kind, value in self.handles if kind in ("x_handle", "instagram")), "")
+        handle = next((f"@{value}" for kind, value in self.handles if kind in ("x_handle", "instagram")), "")
+        return handle or next((f"{kind}:{value}" for kind, value in self.handles if value), "")
 
     def is_empty(self) -> bool:
         return not (self.display_name().strip() or self.emails or self.linkedin_url or self.phones or self.handles)

@@ -119,9 +119,9 @@ def test_format_names_and_aliases_select_the_importer(given: str, expected: str)
 
 def test_an_unknown_format_name_is_refused_naming_the_formats_understood() -> None:
     with pytest.raises(UnrecognisedFormat) as caught:
-        importers.get("vcard")
+        importers.get("myspace")
     message = str(caught.value)
-    assert "'vcard'" in message and all(f in message for f in FORMATS)
+    assert "'myspace'" in message and all(f in message for f in FORMATS)
 
 
 def test_format_override_imports_a_file_under_the_named_format(store: SQLiteStore, ws: str, tmp_path: Path) -> None:
@@ -150,6 +150,8 @@ def test_forcing_the_wrong_format_fails_and_writes_nothing(store: SQLiteStore, w
     with pytest.raises(ImportFailed, match="not an archive"):
         import_file(store, ws, EXPORT_FOLDER, format="signin_sheet", options=ImportOptions(event_date="2026-01-01"))
     with pytest.raises(UnrecognisedFormat, match="formats understood"):
+        import_file(store, ws, CONNECTIONS, format="myspace")
+    with pytest.raises(ImportFailed):
         import_file(store, ws, CONNECTIONS, format="facebook")
     _assert_nothing_written(store, ws)
 

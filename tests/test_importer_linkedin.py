@@ -337,16 +337,18 @@ def _zip_export(target: Path, layout: str) -> Path:
 
 
 def _assert_export_imported(store: SQLiteStore, ws: str, job: ImportJob) -> None:
-    assert (job.rows_read, job.rows_imported, job.rows_rejected, job.rows_skipped) == (4, 3, 0, 1)
+    # Connections.csv (rows 5-8) and the one OUTGOING invitation in Invitations.csv (row 20000002)
+    assert (job.rows_read, job.rows_imported, job.rows_rejected, job.rows_skipped) == (5, 4, 0, 1)
     assert [r.row for r in store.rejects(job.id)] == [7]
-    assert store.count_people(ws, None) == 4
-    assert store.count_evidence(ws) == 3
+    assert store.count_people(ws, None) == 5
+    assert store.count_evidence(ws) == 4
     owner = store.get_people(ws, [job.owner_person_id])[job.owner_person_id]
     assert owner.display_name == OWNER and owner.is_member
     assert owner.emails == ("olivia@okafor.example", "olivia.old@example.org")  # primary first, lower-cased
     assert owner.title == "Partner at Okafor Ventures, angel investor"
     assert "owner from Profile.csv and Email Addresses.csv" in job.notes
-    assert _names(store, ws) == {OWNER, "Priya Raman", "Tomás Ortega", "Lee Chen, PhD"}
+    assert _names(store, ws) == {OWNER, "Priya Raman", "Tomás Ortega", "Lee Chen, PhD", "Maya Lin"}
+    assert owner.linkedin_url == "https://www.linkedin.com/in/oliviaokafor"  # the OUTGOING inviter
 
 
 @pytest.mark.parametrize("layout", ["root", "macos", "windows", "mixed"])
@@ -388,8 +390,8 @@ def test_the_export_zipped_at_its_root_is_another_job_but_the_same_graph(
 
     assert zip_job.id != folder_job.id  # other member paths, another file
     assert zip_job.owner_person_id == folder_job.owner_person_id
-    assert store.count_people(ws, None) == 4
-    assert store.count_evidence(ws) == 3
+    assert store.count_people(ws, None) == 5
+    assert store.count_evidence(ws) == 4
 
 
 def test_whole_export_parses_owner_and_rows_at_importer_level() -> None:
@@ -399,8 +401,9 @@ def test_whole_export_parses_owner_and_rows_at_importer_level() -> None:
     assert (parsed.owner.first_name, parsed.owner.last_name) == ("Olivia", "Okafor")
     assert parsed.owner.emails == ("Olivia@Okafor.example", "olivia.old@example.org")
     rows = list(parsed.rows())
-    assert [type(r).__name__ for r in rows] == ["ParsedRow", "ParsedRow", "Skipped", "ParsedRow"]
-    last = rows[-1]
+    assert [type(r).__name__ for r in rows] == ["ParsedRow", "ParsedRow", "Skipped", "ParsedRow", "ParsedRow"]
+    assert rows[-1].row == 20_000_002  # Invitations.csv line 2 (file index 2 x 10,000,000 + line)
+    last = rows[-2]
     assert isinstance(last, ParsedRow) and last.row == 8  # a final line without a newline is a row
     assert last.records[0].at is not None and last.records[0].at.date() == date(2026, 2, 8)
 
@@ -411,7 +414,7 @@ def test_owner_option_wins_over_profile_csv(store: SQLiteStore, ws: str) -> None
     owner = store.get_people(ws, [job.owner_person_id])[job.owner_person_id]
     assert owner.linkedin_url == "https://www.linkedin.com/in/someone-else"
     assert "owner from Profile.csv and Email Addresses.csv" not in job.notes
-    assert store.count_people(ws, None) == 4
+    assert store.count_people(ws, None) == 5  # + Maya Lin, invited by the export's owner
 
 
 def test_export_without_profile_csv_needs_an_owner_and_writes_nothing_until_given(

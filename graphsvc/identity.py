@@ -30,6 +30,10 @@ LEGAL_SUFFIXES = {
 }
 
 
+#: Identity keys a person has exactly one of: two different values mean two different people.
+SINGLE_VALUED = frozenset({"linkedin", "x", "instagram", "meetup", "facebook"})
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-folded, punctuation to spaces: ``"Tomás  O'Neil"`` -> ``"tomas o neil"``."""
@@ -145,12 +149,11 @@ class Resolver:
                 found = store.person_for_key(ws, kind, value)
                 if found:
                     return found
-        slug = linkedin_slug(ref.linkedin_url)
         for kind, value in keys:
             if kind not in ("name_org", "name_only"):
                 continue
             found = store.person_for_key(ws, kind, value)
-            if found and not (slug and self._has_other_slug(found, slug)):
+            if found and not self._conflicts(found, keys):
                 return found
         if as_owner:
             name = normalise_name(ref)
@@ -160,8 +163,14 @@ class Resolver:
                 return same_name[0]
         return None
 
-    def _has_other_slug(self, person_id: str, slug: str) -> bool:
-        return any(k == "linkedin" and v != slug for k, v in self.store.keys_of(self.workspace_id, person_id))
+    def _conflicts(self, person_id: str, keys: list[tuple[str, str]]) -> bool:
+        """Whether the person holds another value of a key a person has only one of (two LinkedIn URLs never merge)."""
+        ours = {(k, v) for k, v in keys if k in SINGLE_VALUED}
+        if not ours:
+            return False
+        theirs = [(k, v) for k, v in self.store.keys_of(self.workspace_id, person_id) if k in SINGLE_VALUED]
+        kinds = {k for k, _ in ours}
+        return any(k in kinds and (k, v) not in ours for k, v in theirs)
 
     @staticmethod
     def _new_person(person_id: str, ref: PersonRef) -> Person:

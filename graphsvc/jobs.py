@@ -20,7 +20,7 @@ from typing import Callable
 
 import importers
 from graphsvc.errors import ImportFailed
-from graphsvc.identity import Resolver, fold
+from graphsvc.identity import Resolver, fold, identity_keys
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
 from importers import ImportOptions, ParsedSource, Source
@@ -176,8 +176,8 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
         for ref in people:
             if ref is None and job.owner_person_id is None:
                 return "evidence about the export's owner, but the owner is unknown (pass --owner)"
-            if ref is not None and ref.is_empty():
-                return "no name, email or profile URL"
+            if ref is not None and (ref.is_empty() or not identity_keys(ref)):
+                return "no usable name, email, phone or profile to recognise the person by"
         if isinstance(record, Link) and record.source is None and record.target is None:
             return "the export's owner linked to themselves"
         if isinstance(record, Connection) and job.owner_person_id is None:

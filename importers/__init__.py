@@ -47,7 +47,10 @@ def _discover() -> dict[str, Importer]:
 
 
 IMPORTERS: dict[str, Importer] = _discover()
-ALIASES = {"attendees": "signin_sheet", "signin": "signin_sheet", "linkedin_connections": "linkedin"}
+ALIASES = {
+    "attendees": "signin_sheet", "signin": "signin_sheet", "linkedin_connections": "linkedin", "twitter": "x",
+    "calendar": "ics", "ical": "ics", "email": "mbox", "contacts": "google_contacts", "vcf": "vcard",
+}
 
 
 def describe_formats() -> str:

@@ -37,3 +37,16 @@ def test_resolution_merges_on_keys_and_never_across_linkedin_slugs(tmp_path: Pat
     merged = store.get_people(ws, [a])[a]
     assert merged.emails == ("ana@contoso.example",) and merged.organization == "Contoso Ltd"
     store.close()
+
+
+def test_same_name_with_different_single_valued_ids_stays_two_people(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    resolver = Resolver(store, ws)
+    with store.atomic():
+        first = resolver.resolve(PersonRef(name="Sam Lee", organization="Acme", handles=(("meetup", "101"),)))
+        second = resolver.resolve(PersonRef(name="Sam Lee", organization="Acme", handles=(("meetup", "202"),)))
+        again = resolver.resolve(PersonRef(name="Sam Lee", organization="Acme", handles=(("meetup", "101"),)))
+        by_name = resolver.resolve(PersonRef(name="Sam Lee", organization="Acme"))
+    assert first != second and again == first and by_name == first
+    store.close()

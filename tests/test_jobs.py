@@ -77,3 +77,13 @@ def test_unreadable_file_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed):
         jobs.import_file(store, ws, garbage)
     assert store.list_jobs(ws) == [] and store.count_people(ws, None) == 0
+
+
+def test_a_row_without_any_usable_key_is_rejected_not_fatal(tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text('Name,Email\n"...",\nAda Quinn,ada@example.org\n', encoding="utf-8")
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    job = jobs.import_file(store, ws, sheet, options=ImportOptions(event_name="Dinner", event_date="2026-01-10"))
+    assert job.status is JobStatus.COMPLETED and (job.rows_imported, job.rows_rejected) == (1, 1)
+    assert "recognise" in store.rejects(job.id)[0].reason and store.rejects(job.id)[0].row == 2

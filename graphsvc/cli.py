@@ -357,6 +357,10 @@ def roi(
     console.print(table)
 
 
+from graphsvc.cli_neo4j import neo4j_app  # noqa: E402  (the sub-app registers after the shared helpers above)
+
+app.add_typer(neo4j_app, name="neo4j")
+
 token_app = typer.Typer(help="API tokens of workspace members (stored hashed; the secret is shown once).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

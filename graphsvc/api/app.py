@@ -58,6 +58,18 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
     async def root(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
+    async def neo4j_asset(request: Request) -> Response:
+        """Neo4j Browser's style sheet and guide, for Browser to load (CORS: Browser fetches cross-origin)."""
+        from graphsvc.cli_neo4j import CORS_HEADERS, browser_asset
+
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS_HEADERS)
+        try:
+            body, media = browser_asset(request.path_params["name"], f"{str(request.base_url).rstrip('/')}/neo4j")
+        except KeyError:
+            return Response("not found\n", status_code=404, headers=CORS_HEADERS)
+        return Response(body, media_type=media, headers=CORS_HEADERS)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -71,6 +83,7 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/neo4j/{name}", neo4j_asset, methods=["GET", "HEAD", "OPTIONS"]),
             Route("/", root),
         ],
         middleware=[Middleware(EdgeMiddleware, service=service, metrics=metrics)],

@@ -7,17 +7,18 @@
 // Every node and relationship carries a `workspace` property and every key is unique per
 // workspace: the constraints are composite, workspace first. The graph model is described in
 // schema/neo4j/model.md.
+//
+// Every index costs on each write, so there are no single-property `workspace` indexes: a
+// query for all of a workspace's nodes of a label seeks the composite index with an existence
+// check on its second property, e.g. MATCH (p:Person {workspace: $ws}) WHERE p.id IS NOT NULL.
 
 // ---- nodes ----------------------------------------------------------------------------------
 CREATE CONSTRAINT workspace_id IF NOT EXISTS FOR (w:Workspace) REQUIRE w.id IS UNIQUE;
 CREATE CONSTRAINT workspace_name IF NOT EXISTS FOR (w:Workspace) REQUIRE w.name IS UNIQUE;
 
 CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE (p.workspace, p.id) IS UNIQUE;
-CREATE INDEX person_workspace IF NOT EXISTS FOR (p:Person) ON (p.workspace);
-CREATE INDEX person_sort IF NOT EXISTS FOR (p:Person) ON (p.workspace, p.sortName);
 
 CREATE CONSTRAINT identity_key IF NOT EXISTS FOR (k:IdentityKey) REQUIRE (k.workspace, k.kind, k.value) IS UNIQUE;
-CREATE INDEX identity_key_workspace IF NOT EXISTS FOR (k:IdentityKey) ON (k.workspace);
 CREATE INDEX identity_key_person IF NOT EXISTS FOR (k:IdentityKey) ON (k.workspace, k.person);
 
 CREATE CONSTRAINT organization_key IF NOT EXISTS FOR (o:Organization) REQUIRE (o.workspace, o.key) IS UNIQUE;
@@ -26,7 +27,6 @@ CREATE CONSTRAINT event_key IF NOT EXISTS FOR (e:Event) REQUIRE (e.workspace, e.
 
 CREATE CONSTRAINT import_job_key IF NOT EXISTS FOR (j:ImportJob) REQUIRE (j.workspace, j.id) IS UNIQUE;
 CREATE INDEX import_job_id IF NOT EXISTS FOR (j:ImportJob) ON (j.id);
-CREATE INDEX import_job_workspace IF NOT EXISTS FOR (j:ImportJob) ON (j.workspace);
 
 CREATE CONSTRAINT reject_key IF NOT EXISTS FOR (r:Reject) REQUIRE (r.jobId, r.row) IS UNIQUE;
 

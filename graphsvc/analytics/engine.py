@@ -159,12 +159,13 @@ class PathEngine:
         keep = u != v
         u, v, cost = rank[u[keep]], rank[v[keep]], cost[keep]
         lo, hi = np.minimum(u, v), np.maximum(u, v)
-        if len(lo) and len(np.unique(lo * n + hi)) != len(lo):
+        keys = np.sort(lo * n + hi)
+        if np.any(keys[1:] == keys[:-1]):
             raise ValueError("a tie is given more than once")
         rows = np.concatenate([lo, hi])
         cols = np.concatenate([hi, lo])
         both = np.concatenate([cost, cost])
-        perm = np.argsort(rows * n + cols, kind="stable")
+        perm = np.argsort(rows * n + cols)  # keys are distinct, so any sort gives the same order
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         return cls(ids, indptr, cols[perm].astype(np.int32), np.ascontiguousarray(both[perm]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -138,9 +138,23 @@ def _run(prepared: PreparedImport, progress: Progress | None) -> ImportJob:
 def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult]) -> None:
     if not batch:
         return
-    ws = job.workspace_id
     rejects: list[Reject] = []
     evidence: list[Evidence] = []
+    # The job's counters move only if the batch commits: a failed commit must not advance the
+    # checkpoint that a resumed run starts from.
+    before = {f.name: getattr(job, f.name) for f in fields(job)}
+    try:
+        _write_batch_atomically(store, resolver, job, batch, rejects, evidence)
+    except BaseException:
+        for name, value in before.items():
+            setattr(job, name, value)
+        raise
+
+
+def _write_batch_atomically(
+    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], rejects: list[Reject], evidence: list[Evidence]
+) -> None:
+    ws = job.workspace_id
     imported = 0
     with store.atomic():
         for item in batch:

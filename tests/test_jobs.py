@@ -87,3 +87,25 @@ def test_a_row_without_any_usable_key_is_rejected_not_fatal(tmp_path: Path) -> N
     job = jobs.import_file(store, ws, sheet, options=ImportOptions(event_name="Dinner", event_date="2026-01-10"))
     assert job.status is JobStatus.COMPLETED and (job.rows_imported, job.rows_rejected) == (1, 1)
     assert "recognise" in store.rejects(job.id)[0].reason and store.rejects(job.id)[0].row == 2
+
+
+def test_a_failed_commit_does_not_advance_the_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
+    real_add_rejects = store.add_rejects
+    calls = {"n": 0}
+
+    def failing_add_rejects(job_id, rejects):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("commit lost")
+        return real_add_rejects(job_id, rejects)
+
+    monkeypatch.setattr(store, "add_rejects", failing_add_rejects)
+    with pytest.raises(OSError):
+        jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100)
+    failed = store.list_jobs(ws)[0]
+    assert (failed.rows_imported, failed.status) == (200, JobStatus.FAILED)
+    assert failed.checkpoint_row == 201 and store.count_people(ws, None) == 200  # rows 2-201: two whole batches

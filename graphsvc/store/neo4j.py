@@ -821,7 +821,8 @@ class Neo4jStore:
         if pend is not None:
             found.update({pid: p for pid, p in pend.updated_persons.items() if pid in found})
         members = self._member_set(workspace_id) if found else set()
-        return {pid: replace(found[pid], is_member=pid in members) for pid in wanted if pid in found}
+        # stored and pending people carry is_member=False: only members need a copy
+        return {pid: replace(found[pid], is_member=True) if pid in members else found[pid] for pid in wanted if pid in found}
 
     def _stored_people(self, workspace_id: str, ids: list[str]) -> dict[str, Person]:
         found: dict[str, Person] = {}

@@ -376,6 +376,20 @@ def test_a_block_reads_its_own_writes(store: Any, ws: str) -> None:
         assert store.rejects(J(ws, "job_9")) == [Reject(5, "bad")]
 
 
+def test_tokens_are_hashed_scoped_and_revocable(store: Any) -> None:
+    from graphsvc import auth
+
+    a, b = store.workspace(fresh_name("tok-a")).id, store.workspace(fresh_name("tok-b")).id
+    token, secret = auth.create_token(store, a, "maya", "member")
+    assert secret not in repr(store.list_tokens(a)) and token.secret_hash == auth.hash_secret(secret)
+    found = auth.authenticate(store, secret)
+    assert found is not None and (found.id, found.workspace_id, found.role.value) == (token.id, a, "member")
+    assert store.list_tokens(b) == [] and [t.id for t in store.list_tokens(a)] == [token.id]
+    assert store.revoke_token(b, token.id, token.created_at) is False
+    auth.revoke_token(store, a, token.id)
+    assert auth.authenticate(store, secret) is None and store.list_tokens(a)[0].revoked_at is not None
+
+
 def test_workspaces_do_not_see_each_other(store: Any) -> None:
     a, b = store.workspace(fresh_name("iso-a")).id, store.workspace(fresh_name("iso-b")).id
     with store.atomic():

@@ -58,7 +58,9 @@ from graphsvc.model import (
     JobStatus,
     Person,
     Reject,
+    Role,
     Sighting,
+    Token,
     Workspace,
     stable_id,
 )
@@ -528,6 +530,43 @@ class Neo4jStore:
         if code == "Neo.ClientError.Database.DatabaseNotFound":
             return ConfigurationError(f"Neo4j at {self.uri} has no database {self.database!r} ({detail})")
         return None
+
+    # API tokens (written directly: they are not import data and never part of a batch) --------------
+    @_guarded
+    def add_token(self, token: Token) -> None:
+        self._driver.execute_query(
+            "CREATE (t:ApiToken {id: $id, workspace: $ws, name: $name, role: $role, secretHash: $hash, "
+            "createdAt: $created, revokedAt: null})",
+            {"id": token.id, "ws": token.workspace_id, "name": token.name, "role": token.role.value,
+             "hash": token.secret_hash, "created": token.created_at.isoformat()},
+            database_=self.database,
+        )
+
+    @staticmethod
+    def _token(row: dict[str, Any]) -> Token:
+        return Token(
+            row["id"], row["workspace"], row["name"], Role(row["role"]), row["secretHash"],
+            datetime.fromisoformat(row["createdAt"]), datetime.fromisoformat(row["revokedAt"]) if row.get("revokedAt") else None,
+        )
+
+    @_guarded
+    def token_by_hash(self, secret_hash: str) -> Token | None:
+        rows = self._read("MATCH (t:ApiToken {secretHash: $hash}) RETURN properties(t) AS t", hash=secret_hash)
+        return self._token(rows[0]["t"]) if rows else None
+
+    @_guarded
+    def list_tokens(self, workspace_id: str) -> list[Token]:
+        rows = self._read("MATCH (t:ApiToken {workspace: $ws}) RETURN properties(t) AS t ORDER BY t.createdAt, t.id", ws=workspace_id)
+        return [self._token(r["t"]) for r in rows]
+
+    @_guarded
+    def revoke_token(self, workspace_id: str, token_id: str, at: datetime) -> bool:
+        records, _, _ = self._driver.execute_query(
+            "MATCH (t:ApiToken {workspace: $ws, id: $id}) WHERE t.revokedAt IS NULL SET t.revokedAt = $at RETURN count(t) AS n",
+            {"ws": workspace_id, "id": token_id, "at": at.isoformat()},
+            database_=self.database,
+        )
+        return bool(records[0]["n"])
 
     # sessions ---------------------------------------------------------------------------------
     def _session(self, access_mode: str = WRITE_ACCESS) -> Any:

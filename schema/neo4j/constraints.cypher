@@ -51,3 +51,7 @@ CREATE CONSTRAINT has_contact_id IF NOT EXISTS FOR ()-[e:HAS_CONTACT]-() REQUIRE
 // (:Person)-[:KNOWS {strength, level, lastContact, channels, asOf}]->(:Person), rebuilt after imports
 CREATE INDEX knows_workspace IF NOT EXISTS FOR ()-[k:KNOWS]-() ON (k.workspace);
 CREATE INDEX knows_strength IF NOT EXISTS FOR ()-[k:KNOWS]-() ON (k.strength);
+
+// API tokens: looked up by the hash of their secret, listed per workspace
+CREATE CONSTRAINT api_token_id IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.id IS UNIQUE;
+CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.secretHash IS UNIQUE;

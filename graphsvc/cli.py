@@ -209,6 +209,7 @@ def intro(
     to_organization: Optional[str] = typer.Option(None, help="Reach anyone at this organization."),
     to_title: Optional[str] = typer.Option(None, help="Reach anyone whose title has these words."),
     to_event: Optional[str] = typer.Option(None, help="Reach anyone who attended this event (id or name)."),
+    to_tag: Optional[str] = typer.Option(None, help="Reach anyone with this tag."),
     avoid: list[str] = typer.Option([], help="Someone not to ask (repeatable)."),
     diverse: bool = typer.Option(False, help="No two paths share an intermediary."),
     k: int = typer.Option(3, "-k", help="How many paths."),
@@ -220,7 +221,7 @@ def intro(
     service = _service()
     try:
         result = service.intro_paths(
-            service.workspace().id, target, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event,
+            service.workspace().id, target, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event, to_tag=to_tag,
             k=k, max_hops=max_hops, as_of=_parse_as_of(as_of), avoid=avoid, diverse=diverse,
         )
     except GraphsvcError as exc:
@@ -417,6 +418,23 @@ def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -
     finally:
         service.close()
     console.print(f"revoked {token_id}")
+
+
+@app.command()
+def tag(
+    person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    tags: list[str] = typer.Argument(..., help="One or more tags, e.g. investor climate-founders."),
+) -> None:
+    """Tag a person (then: graphsvc intro --to-tag TAG)."""
+    service = _service()
+    try:
+        found, all_tags = service.tag(service.workspace().id, person, tags)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    console.print(f"{found.display_name}: {', '.join(all_tags)}")
 
 
 @app.command()

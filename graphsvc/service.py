@@ -167,8 +167,21 @@ class Graphsvc:
             ids.append(match.person.id)
         return ids
 
-    def target_set(self, workspace_id: str, view: TieView, *, organization: str | None, title: str | None, event: str | None) -> set[str]:
-        """Everyone matching all the given target filters (an organization, title keywords, an event's attendees)."""
+    def tag(self, workspace_id: str, person: str, tags: Iterable[str]) -> tuple[Person, list[str]]:
+        """Put ``tags`` on a person (id, email, URL or name); returns the person and all their tags."""
+        (person_id,) = self.resolve_people(workspace_id, [person], "person")
+        cleaned = [normalise_tag(t) for t in tags]
+        if not cleaned or not all(cleaned):
+            raise InvalidArgument("tags must be non-empty words, e.g. investor or climate-founders")
+        with self.store.atomic():
+            for tag in cleaned:
+                self.store.add_tag(workspace_id, person_id, tag)
+        return self.store.get_people(workspace_id, [person_id])[person_id], self.store.tags_of(workspace_id, person_id)
+
+    def target_set(
+        self, workspace_id: str, view: TieView, *, organization: str | None, title: str | None, event: str | None, tag: str | None = None
+    ) -> set[str]:
+        """Everyone matching all the given target filters (an organization, title keywords, an event's attendees, a tag)."""
         people = self.store.get_people(workspace_id, view.snap.people)
         chosen = set(people)
         if organization:
@@ -184,6 +197,8 @@ class Graphsvc:
             if not matches:
                 raise InvalidArgument(f"no event matches {event!r}")
             chosen &= view.snap.attendees.get(matches[0].id, set())
+        if tag:
+            chosen &= set(self.store.people_with_tag(workspace_id, normalise_tag(tag)))
         return chosen
 
     def intro_paths(
@@ -195,6 +210,7 @@ class Graphsvc:
         to_organization: str | None = None,
         to_title: str | None = None,
         to_event: str | None = None,
+        to_tag: str | None = None,
         k: int = 3,
         max_hops: int = 3,
         as_of: datetime | None = None,
@@ -205,8 +221,8 @@ class Graphsvc:
             raise InvalidArgument(f"k must be between 1 and {MAX_K}")
         if not 1 <= max_hops <= MAX_HOPS:
             raise InvalidArgument(f"maxHops must be between 1 and {MAX_HOPS}")
-        if not (to or to_organization or to_title or to_event):
-            raise InvalidArgument("say whom to reach: to (a person) or toOrganization, toTitle, toEvent")
+        if not (to or to_organization or to_title or to_event or to_tag):
+            raise InvalidArgument("say whom to reach: to (a person) or toOrganization, toTitle, toEvent, toTag")
         view = self.view(workspace_id, as_of)
         target: Person | None = None
         if to:
@@ -216,7 +232,7 @@ class Graphsvc:
                 return IntroPaths(status, view.as_of, candidates=match.candidates)
             target, targets = match.person, {match.person.id}
         else:
-            targets = self.target_set(workspace_id, view, organization=to_organization, title=to_title, event=to_event)
+            targets = self.target_set(workspace_id, view, organization=to_organization, title=to_title, event=to_event, tag=to_tag)
             if not targets:
                 return IntroPaths(IntroStatus.NOT_FOUND, view.as_of)
         if from_:
@@ -261,6 +277,11 @@ class Graphsvc:
 
     def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:
         return channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
+
+
+def normalise_tag(tag: str) -> str:
+    """``" Climate Founders "`` -> ``"climate-founders"``."""
+    return "-".join(fold(tag).split())
 
 
 def _utc(moment: datetime) -> datetime:

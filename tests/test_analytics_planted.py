@@ -121,3 +121,17 @@ def test_reach_through_graphql(planted: tuple[Graphsvc, str, dict[str, str]]) ->
     service, ws, ids = planted
     data = execute(service, "query($id: ID!, $asOf: DateTime) { person(id: $id) { reach(asOf: $asOf) } }", {"id": ids["Bea Broker"], "asOf": AS_OF.isoformat()})
     assert data["person"]["reach"] >= 30
+
+
+def test_tags_are_a_target_set(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    from graphsvc.api.local import execute
+
+    service, ws, ids = planted
+    service.tag(ws, "Tina Target", ["Board Members"])
+    service.tag(ws, "Beta Person10", ["board-members", "investor"])
+    result = service.intro_paths(ws, to_tag="board members", as_of=AS_OF)
+    assert result.target_count == 2 and {p.hops[-1].target.id for p in result.paths} <= {ids["Tina Target"], ids["Beta Person10"]}
+    data = execute(service, 'mutation { tagPerson(person: "Milo Missed", tags: ["cto"]) { tags } }')
+    assert data["tagPerson"]["tags"] == ["cto"]
+    with pytest.raises(Exception, match="non-empty"):
+        service.tag(ws, "Milo Missed", ["  "])

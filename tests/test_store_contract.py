@@ -376,6 +376,17 @@ def test_a_block_reads_its_own_writes(store: Any, ws: str) -> None:
         assert store.rejects(J(ws, "job_9")) == [Reject(5, "bad")]
 
 
+def test_tags_are_scoped_and_idempotent(store: Any) -> None:
+    a, b = store.workspace(fresh_name("tag-a")).id, store.workspace(fresh_name("tag-b")).id
+    with store.atomic():
+        store.add_person(a, person("p_1", "Tagged"))
+        store.add_person(b, person("p_1", "Other"))
+    assert store.add_tag(a, "p_1", "investor") is True and store.add_tag(a, "p_1", "investor") is False
+    store.add_tag(a, "p_1", "alumni")
+    assert store.tags_of(a, "p_1") == ["alumni", "investor"] and store.people_with_tag(a, "investor") == ["p_1"]
+    assert store.tags_of(b, "p_1") == [] and store.people_with_tag(b, "investor") == []
+
+
 def test_tokens_are_hashed_scoped_and_revocable(store: Any) -> None:
     from graphsvc import auth
 

@@ -20,6 +20,7 @@ from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
 from graphsvc.api.intros.query import IntrosQuery
 from graphsvc.api.neglected.query import NeglectedQuery
+from graphsvc.api.people.mutations import PeopleMutation
 from graphsvc.api.people.query import PeopleQuery
 from graphsvc.api.roi.query import RoiQuery
 from graphsvc.api.structure.query import StructureQuery
@@ -39,7 +40,7 @@ class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery,
 
 
 @strawberry.type
-class Mutation(ImportsMutation, TokensMutation):
+class Mutation(ImportsMutation, PeopleMutation, TokensMutation):
     pass
 
 

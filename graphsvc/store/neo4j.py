@@ -531,6 +531,34 @@ class Neo4jStore:
             return ConfigurationError(f"Neo4j at {self.uri} has no database {self.database!r} ({detail})")
         return None
 
+    # tags (written directly: a user's labels, never part of an import batch) -----------------------
+    @_guarded
+    def add_tag(self, workspace_id: str, person_id: str, tag: str) -> bool:
+        records, _, _ = self._driver.execute_query(
+            "MATCH (p:Person {workspace: $ws, id: $pid}) "
+            "MERGE (t:Tag {workspace: $ws, name: $tag}) "
+            "WITH p, t, EXISTS { (p)-[:TAGGED]->(t) } AS had "
+            "MERGE (p)-[:TAGGED]->(t) RETURN NOT had AS added",
+            {"ws": workspace_id, "pid": person_id, "tag": tag}, database_=self.database,
+        )
+        return bool(records and records[0]["added"])
+
+    @_guarded
+    def people_with_tag(self, workspace_id: str, tag: str) -> list[str]:
+        rows = self._read(
+            "MATCH (p:Person {workspace: $ws})-[:TAGGED]->(:Tag {workspace: $ws, name: $tag}) RETURN p.id AS id ORDER BY id",
+            ws=workspace_id, tag=tag,
+        )
+        return [r["id"] for r in rows]
+
+    @_guarded
+    def tags_of(self, workspace_id: str, person_id: str) -> list[str]:
+        rows = self._read(
+            "MATCH (:Person {workspace: $ws, id: $pid})-[:TAGGED]->(t:Tag) RETURN t.name AS name ORDER BY name",
+            ws=workspace_id, pid=person_id,
+        )
+        return [r["name"] for r in rows]
+
     # API tokens (written directly: they are not import data and never part of a batch) --------------
     @_guarded
     def add_token(self, token: Token) -> None:

@@ -70,6 +70,12 @@ MIGRATIONS: list[str] = [
         secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
     CREATE INDEX tokens_by_workspace ON tokens (workspace_id, created_at);
     """,
+    # 3: tags on people
+    """
+    CREATE TABLE person_tags (workspace_id TEXT NOT NULL, tag TEXT NOT NULL, person_id TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, tag, person_id));
+    CREATE INDEX person_tags_by_person ON person_tags (workspace_id, person_id);
+    """,
 ]
 
 
@@ -432,3 +438,19 @@ class SQLiteStore:
             (_ts(at), workspace_id, token_id),
         )
         return bool(cur.rowcount)
+
+    # tags ---------------------------------------------------------------------------------------
+    def add_tag(self, workspace_id: str, person_id: str, tag: str) -> bool:
+        cur = self._db.execute("INSERT OR IGNORE INTO person_tags VALUES (?, ?, ?)", (workspace_id, tag, person_id))
+        return bool(cur.rowcount)
+
+    def people_with_tag(self, workspace_id: str, tag: str) -> list[str]:
+        rows = self._db.execute("SELECT person_id FROM person_tags WHERE workspace_id = ? AND tag = ?", (workspace_id, tag))
+        return sorted(r[0] for r in rows)
+
+    def tags_of(self, workspace_id: str, person_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT tag FROM person_tags INDEXED BY person_tags_by_person WHERE workspace_id = ? AND person_id = ?",
+            (workspace_id, person_id),
+        )
+        return sorted(r[0] for r in rows)

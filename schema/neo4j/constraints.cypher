@@ -55,3 +55,6 @@ CREATE INDEX knows_strength IF NOT EXISTS FOR ()-[k:KNOWS]-() ON (k.strength);
 // API tokens: looked up by the hash of their secret, listed per workspace
 CREATE CONSTRAINT api_token_id IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.id IS UNIQUE;
 CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.secretHash IS UNIQUE;
+
+// tags a user puts on people: (:Person)-[:TAGGED]->(:Tag)
+CREATE CONSTRAINT tag_key IF NOT EXISTS FOR (t:Tag) REQUIRE (t.workspace, t.name) IS UNIQUE;

@@ -16,7 +16,7 @@ from graphsvc.api.intros.types import IntroPaths
 class IntrosQuery:
     @strawberry.field(
         description="The k best warm introduction paths to `to` (a person id, email, LinkedIn URL or name) or to a "
-        "target set (toOrganization, toTitle, toEvent), from `from` or, by default, from any workspace member. "
+        "target set (toOrganization, toTitle, toEvent, toTag), from `from` or, by default, from any workspace member. "
         "An ambiguous name returns candidates, never a guess."
     )
     @translate_errors
@@ -28,6 +28,7 @@ class IntrosQuery:
         to_organization: Annotated[str | None, strawberry.argument(description="Anyone at this organization.")] = None,
         to_title: Annotated[str | None, strawberry.argument(description="Anyone whose title has all these words.")] = None,
         to_event: Annotated[str | None, strawberry.argument(description="Anyone who attended this event (id or name).")] = None,
+        to_tag: Annotated[str | None, strawberry.argument(description="Anyone with this tag.")] = None,
         k: int = 3,
         max_hops: int = 3,
         as_of: datetime | None = None,
@@ -37,7 +38,7 @@ class IntrosQuery:
         ctx = info.context
         result = await asyncio.to_thread(
             ctx.service.intro_paths,
-            ctx.workspace_id, to, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event,
+            ctx.workspace_id, to, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event, to_tag=to_tag,
             k=k, max_hops=max_hops, as_of=as_of, avoid=avoid or (), diverse=diverse,
         )
         return IntroPaths.from_model(result)

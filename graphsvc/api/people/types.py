@@ -45,6 +45,10 @@ class PersonType:
         ctx = info.context
         return [SourceSighting.from_model(s) for s in ctx.service.store.sightings(ctx.workspace_id, str(self.id))]
 
+    @strawberry.field(description="The tags put on this person in this workspace.")
+    def tags(self, info: strawberry.Info) -> list[str]:
+        return info.context.service.store.tags_of(info.context.workspace_id, str(self.id))
+
     @strawberry.field(description="How many people are within `hops` of this person on real ties (strength >= 0.1) at asOf.")
     async def reach(self, info: strawberry.Info, hops: int = 2, as_of: datetime | None = None) -> int:
         from graphsvc.analytics.structure import reach

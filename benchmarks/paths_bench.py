@@ -1,6 +1,6 @@
 """Intro-path latency: PathEngine against networkx Yen and the reference search, on seeded networks.
 
-    python benchmarks/paths_bench.py            # 10k people / 100k ties and 100k / 1M (≈ 15 min on 2 cores)
+    python benchmarks/paths_bench.py            # 10k people / 100k ties and 100k / 1M (≈ 25 min on 2 cores)
     python benchmarks/paths_bench.py --quick    # small sizes, few queries (≈ 1 min): a smoke run
 
 For each network size it reports build time and memory of the engine (bytes per tie: CSR arrays,
@@ -18,6 +18,9 @@ from one community, a target 2 or 3 hops from the team, k=3, max_hops=3):
   compared with ``engine (plain)``: any difference counts as a mismatch. It runs on a subset of
   the queries with a time cap per query (SIGALRM); capped queries count at the cap, so its
   percentiles are then lower bounds, and the report says how many hit the cap;
+* ``networkx enumerate`` — ``nx.all_simple_paths(G, member, t, cutoff=max_hops)`` for each team
+  member, teammates inside filtered out, ranked by (cost, hops, ids): compared with
+  ``engine (plain)`` too;
 * ``reference`` — ``graphsvc.analytics.paths.k_best_paths`` on the networkx graph (same subset
   and cap), compared with ``engine`` (detours dropped);
 * two stress sets, engine only plus the reference check: ``hub`` queries (the team includes one of the

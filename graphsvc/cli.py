@@ -421,6 +421,27 @@ def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -
 
 
 @app.command()
+def record(
+    person: str = typer.Argument(..., help="Whom you were in touch with: id, email, LinkedIn URL or name."),
+    kind: str = typer.Option("met", help="met, call, message or introduction."),
+    at: Optional[str] = typer.Option(None, help="When (ISO date or date-time); default now."),
+    member: Optional[str] = typer.Option(None, help="Which member (default: the workspace's only member)."),
+) -> None:
+    """Record an interaction: it strengthens the tie and resets neglected-tie clocks."""
+    service = _service()
+    try:
+        ws = service.workspace().id
+        member_id, person_id = service.record_interaction(ws, person, kind, at=_parse_as_of(at), member=member)
+        _, _, tie, _ = service.explain(ws, member_id, person_id)
+    except GraphsvcError as exc:
+        _fail(exc)
+        return
+    finally:
+        service.close()
+    console.print(f"recorded; tie strength now {tie.strength:.3f} ({tie.level.value})" if tie else "recorded")
+
+
+@app.command()
 def tag(
     person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
     tags: list[str] = typer.Argument(..., help="One or more tags, e.g. investor climate-founders."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from typing import Callable, Iterable
@@ -22,7 +22,7 @@ from graphsvc.analytics.structure import Broker, Community, brokers, communities
 from graphsvc.errors import InvalidArgument, NotFound
 from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
-from graphsvc.model import ImportJob, Person, Reject, Workspace
+from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
 from graphsvc.snapshot import SnapshotCache
 from graphsvc.store import Store, open_store
@@ -177,6 +177,38 @@ class Graphsvc:
             for tag in cleaned:
                 self.store.add_tag(workspace_id, person_id, tag)
         return self.store.get_people(workspace_id, [person_id])[person_id], self.store.tags_of(workspace_id, person_id)
+
+    def record_interaction(
+        self, workspace_id: str, person: str, kind: str, *, at: datetime | None = None, member: str | None = None
+    ) -> tuple[str, str]:
+        """Record that a member met, called, messaged or introduced ``person``: evidence like any import's.
+
+        ``member`` defaults to the workspace's only member. Returns (member id, person id).
+        """
+        kinds = {"met": EvidenceKind.MEETING, "call": EvidenceKind.CALL, "message": EvidenceKind.MESSAGE, "introduction": EvidenceKind.INTRODUCTION}
+        if kind not in kinds:
+            raise InvalidArgument(f"unknown interaction {kind!r}; one of: {', '.join(kinds)}")
+        (person_id,) = self.resolve_people(workspace_id, [person], "person")
+        if member:
+            (member_id,) = self.resolve_people(workspace_id, [member], "member")
+        else:
+            members = self.store.member_ids(workspace_id)
+            if len(members) != 1:
+                raise InvalidArgument("say which member had the interaction ('member'): the workspace has " + str(len(members)) + " members")
+            member_id = members[0]
+        if member_id == person_id:
+            raise InvalidArgument("an interaction needs two different people")
+        moment = _utc(at) if at else datetime.now(timezone.utc).replace(microsecond=0)
+        if moment > datetime.now(timezone.utc) + timedelta(days=1):
+            raise InvalidArgument("an interaction cannot be in the future")
+        evidence = Evidence(
+            id=stable_id("ev", workspace_id, "manual", kinds[kind].value, member_id, person_id, moment.isoformat()),
+            kind=kinds[kind], channel=Channel.MANUAL, person_a=member_id, person_b=person_id, event_id=None, at=moment,
+            job_id="manual", direction="mutual",
+        )
+        with self.store.atomic():
+            self.store.add_evidence(workspace_id, [evidence])
+        return member_id, person_id
 
     def target_set(
         self, workspace_id: str, view: TieView, *, organization: str | None, title: str | None, event: str | None, tag: str | None = None

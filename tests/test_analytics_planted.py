@@ -135,3 +135,21 @@ def test_tags_are_a_target_set(planted: tuple[Graphsvc, str, dict[str, str]]) ->
     assert data["tagPerson"]["tags"] == ["cto"]
     with pytest.raises(Exception, match="non-empty"):
         service.tag(ws, "Milo Missed", ["  "])
+
+
+def test_recording_an_interaction_clears_the_missed_follow_up_and_strengthens_the_tie(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    from graphsvc.api.local import execute
+
+    service, ws, ids = planted
+    before = service.explain(ws, "Jonas Abara", "Milo Missed", AS_OF)[2]
+    data = execute(service, 'mutation($at: DateTime) { recordInteraction(with: "Milo Missed", member: "Jonas Abara", kind: CALL, at: $at) { strength level } }',
+                   {"at": (AS_OF.replace(day=1) - __import__("datetime").timedelta(days=1)).isoformat()})
+    assert data["recordInteraction"]["level"] == "INTERACTION"
+    after = service.explain(ws, "Jonas Abara", "Milo Missed", AS_OF)[2]
+    assert before is not None and after is not None and after.strength > before.strength
+    missed = [t.person_id for t in service.neglected(ws, as_of=AS_OF) if t.kind.value == "MISSED_FOLLOW_UP"]
+    assert ids["Milo Missed"] not in missed
+    with pytest.raises(Exception, match="which member"):
+        service.record_interaction(ws, "Milo Missed", "met")
+    with pytest.raises(Exception, match="unknown interaction"):
+        service.record_interaction(ws, "Milo Missed", "telepathy", member="Jonas Abara")

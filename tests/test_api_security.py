@@ -124,6 +124,9 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
             ))
         elif name == "createToken":
             response = _post(env["client"], {"query": 'mutation { createToken(name: "intruder", role: ADMIN) { token { id } } }'}, env["spaces"]["alpha"]["admin"])
+        elif name == "recordInteraction":
+            response = _post(env["client"], {"query": 'mutation { recordInteraction(with: "Beatrix Onlyinb", member: "Olivia Okafor") { strength } }'}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
         elif name == "tagPerson":
             response = _post(env["client"], {"query": 'mutation { tagPerson(person: "Beatrix Onlyinb", tags: ["vip"]) { id } }'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"

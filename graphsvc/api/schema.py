@@ -24,6 +24,7 @@ from graphsvc.api.people.mutations import PeopleMutation
 from graphsvc.api.people.query import PeopleQuery
 from graphsvc.api.roi.query import RoiQuery
 from graphsvc.api.structure.query import StructureQuery
+from graphsvc.api.ties.mutations import TiesMutation
 from graphsvc.api.ties.query import TiesQuery
 from graphsvc.api.tokens.mutations import TokensMutation
 from graphsvc.api.tokens.query import TokensQuery
@@ -40,7 +41,7 @@ class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery,
 
 
 @strawberry.type
-class Mutation(ImportsMutation, PeopleMutation, TokensMutation):
+class Mutation(ImportsMutation, PeopleMutation, TiesMutation, TokensMutation):
     pass
 
 

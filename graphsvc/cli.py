@@ -10,7 +10,8 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -28,8 +29,16 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def _service() -> Graphsvc:
-    return Graphsvc()
+@contextmanager
+def _session() -> Iterator[Graphsvc]:
+    """The library, opened for one command; its errors become a clean message and exit code 2."""
+    service = Graphsvc()
+    try:
+        yield service
+    except GraphsvcError as exc:
+        _fail(exc)
+    finally:
+        service.close()
 
 
 def _fail(exc: GraphsvcError) -> None:
@@ -69,8 +78,7 @@ def import_(
     as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
 ) -> None:
     """Import an export into the graph; prints a summary and every rejected row."""
-    service = _service()
-    try:
+    with _session() as service:
         workspace = service.workspace()
         options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind)
         prepared = service.prepare_import(workspace.id, path, format=format, options=options)
@@ -86,11 +94,6 @@ def import_(
                 task = bar.add_task(f"importing {path.name}", total=prepared.parsed.size or None)
                 job = prepared.run(lambda done, total, _job: bar.update(task, completed=done, total=total or None))
         rejects = service.store.rejects(job.id)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     if as_json:
         _print_json({"job": _job_dict(job), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
         return
@@ -115,11 +118,8 @@ def _job_dict(job: ImportJob) -> dict[str, Any]:
 @app.command()
 def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
     """List import jobs."""
-    service = _service()
-    try:
+    with _session() as service:
         listed = service.store.list_jobs(service.workspace().id)
-    finally:
-        service.close()
     if as_json:
         _print_json([_job_dict(j) for j in listed])
         return
@@ -130,15 +130,9 @@ def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """One import job with its rejected rows."""
-    service = _service()
-    try:
+    with _session() as service:
         found = service.job(service.workspace().id, job_id)
         rejects = service.store.rejects(found.id)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     if as_json:
         _print_json({"job": _job_dict(found), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
         return
@@ -154,14 +148,8 @@ def people(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List people."""
-    service = _service()
-    try:
+    with _session() as service:
         page = service.people(service.workspace().id, search, first)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     if as_json:
         _print_json({"totalCount": page.total, "people": [person_dict(p) for p in page.people]})
         return
@@ -218,17 +206,11 @@ def intro(
     as_json: bool = typer.Option(False, "--json", help="Print the GraphQL introPaths shape."),
 ) -> None:
     """Who can introduce you (or your team) to TARGET (or anyone matching --to-*), and through whom."""
-    service = _service()
-    try:
+    with _session() as service:
         result = service.intro_paths(
             service.workspace().id, target, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event, to_tag=to_tag,
             k=k, max_hops=max_hops, as_of=_parse_as_of(as_of), avoid=avoid, diverse=diverse,
         )
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -238,14 +220,8 @@ def intro(
 def _query(document: str, variables: dict[str, Any]) -> dict[str, Any]:
     from graphsvc.api.local import execute
 
-    service = _service()
-    try:
+    with _session() as service:
         return execute(service, document, variables)
-    except GraphsvcError as exc:
-        _fail(exc)
-        raise
-    finally:
-        service.close()
 
 
 def _as_of_iso(value: Optional[str]) -> Optional[str]:
@@ -375,14 +351,8 @@ def token_create(
     """Create a token and print its secret (once)."""
     from graphsvc import auth
 
-    service = _service()
-    try:
+    with _session() as service:
         token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     console.print(f"{token.id}  {token.name}  {token.role.value}")
     sys.stdout.write(secret + "\n")
 
@@ -390,11 +360,8 @@ def token_create(
 @token_app.command("list")
 def token_list(workspace: Optional[str] = typer.Option(None), as_json: bool = typer.Option(False, "--json")) -> None:
     """List a workspace's tokens (never their secrets)."""
-    service = _service()
-    try:
+    with _session() as service:
         tokens = service.store.list_tokens(service.workspace(workspace).id)
-    finally:
-        service.close()
     rows = [{"id": t.id, "name": t.name, "role": t.role.name, "createdAt": t.created_at.isoformat(),
              "revokedAt": t.revoked_at.isoformat() if t.revoked_at else None} for t in tokens]
     if as_json:
@@ -409,14 +376,8 @@ def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -
     """Revoke a token."""
     from graphsvc import auth
 
-    service = _service()
-    try:
+    with _session() as service:
         auth.revoke_token(service.store, service.workspace(workspace).id, token_id)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     console.print(f"revoked {token_id}")
 
 
@@ -428,16 +389,10 @@ def record(
     member: Optional[str] = typer.Option(None, help="Which member (default: the workspace's only member)."),
 ) -> None:
     """Record an interaction: it strengthens the tie and resets neglected-tie clocks."""
-    service = _service()
-    try:
+    with _session() as service:
         ws = service.workspace().id
         member_id, person_id = service.record_interaction(ws, person, kind, at=_parse_as_of(at), member=member)
         _, _, tie, _ = service.explain(ws, member_id, person_id)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     console.print(f"recorded; tie strength now {tie.strength:.3f} ({tie.level.value})" if tie else "recorded")
 
 
@@ -447,14 +402,8 @@ def tag(
     tags: list[str] = typer.Argument(..., help="One or more tags, e.g. investor climate-founders."),
 ) -> None:
     """Tag a person (then: graphsvc intro --to-tag TAG)."""
-    service = _service()
-    try:
+    with _session() as service:
         found, all_tags = service.tag(service.workspace().id, person, tags)
-    except GraphsvcError as exc:
-        _fail(exc)
-        return
-    finally:
-        service.close()
     console.print(f"{found.display_name}: {', '.join(all_tags)}")
 
 

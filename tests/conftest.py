@@ -7,6 +7,7 @@ import pytest
 
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
+from graphsvc.store import SQLiteStore
 
 
 @pytest.fixture
@@ -19,3 +20,16 @@ def service(data_dir: Path) -> Iterator[Graphsvc]:
     svc = Graphsvc(Settings(data_dir=data_dir, store=""))
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    """A fresh embedded store (the importer suites' common ground)."""
+    s = SQLiteStore(tmp_path / "s.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ws(store: SQLiteStore) -> str:
+    return store.workspace("default").id

@@ -12,7 +12,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -28,18 +28,6 @@ SIGNIN = FIXTURES / "signin"
 CONNECTIONS = LINKEDIN / "connections_2024_url.csv"
 EXPORT_FOLDER = LINKEDIN / "export_folder"
 FORMATS = ("linkedin", "signin_sheet")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _assert_nothing_written(store: SQLiteStore, ws: str) -> None:

@@ -11,7 +11,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -32,18 +32,6 @@ V21 = CONTACTS / "contacts_v21_android.vcf"
 V3 = CONTACTS / "contacts_v3_google.vcf"
 V4 = CONTACTS / "contacts_v4.vcf"
 OWNER = "Olivia Okafor"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

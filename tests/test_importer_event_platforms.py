@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -27,18 +27,6 @@ from importers import Attendance, ImportOptions, ParsedRow, Rejected, Skipped, S
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 SIGNIN = Path(__file__).parent / "fixtures" / "signin"
 UTC = timezone.utc
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -36,18 +36,6 @@ FRIENDS_2024 = E2024 / "connections" / "friends" / "your_friends.json"
 ANA_THREAD = E2024 / "your_facebook_activity" / "messages" / "inbox" / "anaruiz_10158"
 FRANCOIS_THREAD = E2021 / "messages" / "inbox" / "francoislefevre_3141" / "message_1.json"
 OWNER = "Olivia Okafor"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

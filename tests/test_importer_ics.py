@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -33,18 +33,6 @@ OUTLOOK = FIXTURES / "outlook_request.ics"
 EXPORT = FIXTURES / "google_export"
 UTC = timezone.utc
 OWNER = "grace@northwind.example"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

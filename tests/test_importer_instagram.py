@@ -16,7 +16,7 @@ import zipfile
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -34,18 +34,6 @@ NEW, OLD = INSTAGRAM / "export_2024", INSTAGRAM / "export_2021"
 NEW_LISTS = NEW / "connections" / "followers_and_following"
 OLD_LISTS = OLD / "followers_and_following"
 OWNER_HANDLE = "@ines.duarte"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

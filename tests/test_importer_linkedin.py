@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -28,18 +28,6 @@ EXPORT_FOLDER = FIXTURES / "export_folder"
 EXPORT_TOP = "Basic_LinkedInDataExport_02-08-2026"
 OWNER = "Olivia Okafor"
 HIDDEN = "hidden profile"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

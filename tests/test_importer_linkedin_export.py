@@ -16,7 +16,7 @@ import zipfile
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -61,18 +61,6 @@ SKIPPED = {
     5 * M + 5: "recommendation status HIDDEN",
     5 * M + 6: "recommendation status PENDING",
 }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

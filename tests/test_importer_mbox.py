@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -30,18 +30,6 @@ THUNDERBIRD = FIXTURES / "thunderbird_Inbox"
 APPLE = FIXTURES / "apple_mail_export"
 OWNER = "grace@northwind.example"
 UTC = timezone.utc
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, owner: str | None = OWNER) -> ImportJob:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator
+
 
 import pytest
 
@@ -27,18 +27,6 @@ WORKSHOP = FIXTURES / "robotics_workshop_signin.csv"
 SEMICOLON = FIXTURES / "kundentreffen_semicolon_cp1252.csv"
 TABS = FIXTURES / "meetup_checkins.tsv"
 FORMS = FIXTURES / "google_forms_responses.csv"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "s.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ws(store: SQLiteStore) -> str:
-    return store.workspace("default").id
 
 
 def _import(store: SQLiteStore, ws: str, path: Path, **options: str) -> ImportJob:

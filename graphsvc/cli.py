@@ -397,6 +397,88 @@ def record(
 
 
 @app.command()
+def duplicates(
+    first: int = typer.Option(20, help="How many pairs (at most 100)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL duplicateCandidates shape."),
+) -> None:
+    """People who may be one person, most likely first, with the reasons (then: graphsvc merge A B)."""
+    from graphsvc.api.local import DUPLICATES
+
+    data = _query(DUPLICATES, {"first": first, "after": None})
+    if as_json:
+        _print_json(data)
+        return
+    found = data["duplicateCandidates"]
+    if not found["edges"]:
+        console.print("No possible duplicates.")
+        return
+    for edge in found["edges"]:
+        c = edge["node"]
+        label = " [bold](would merge automatically)[/]" if c["auto"] else ""
+        console.print(f"{c['points']:.1f}  {_who(c['a'])}  ~  {_who(c['b'])}{label}")
+        console.print(f"     {'; '.join(c['reasons'])}")
+        console.print(f"     graphsvc merge {c['a']['id']} {c['b']['id']}   |   graphsvc not-duplicate {c['a']['id']} {c['b']['id']}")
+    console.print(f"{len(found['edges'])} of {found['totalCount']} pairs shown.")
+
+
+def _who(person: dict[str, Any]) -> str:
+    details = ", ".join(x for x in (person.get("organization") or "", *(person.get("emails") or [])[:1]) if x)
+    return f"{person['name']} ({details})" if details else person["name"]
+
+
+@app.command()
+def merge(
+    a: str = typer.Argument(..., help="The person that stays: id, email, LinkedIn URL or name."),
+    b: str = typer.Argument(..., help="The person merged into A."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the result; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL mergePeople shape."),
+) -> None:
+    """Merge person B into person A (undo with graphsvc split A)."""
+    from graphsvc.api.local import MERGE
+
+    data = _query(MERGE, {"a": a, "b": b, "dryRun": dry_run})
+    if as_json:
+        _print_json(data)
+        return
+    result = data["mergePeople"]
+    verb = "Merged" if result["applied"] else "Would merge"
+    console.print(f"{verb} {len(result['absorbedRecords'])} record(s) into {_who(result['person'])} ({result['person']['id']}).")
+    if result["reasons"]:
+        console.print(f"  evidence: {'; '.join(result['reasons'])} ({result['points']:.1f} points)")
+
+
+@app.command()
+def split(
+    person: str = typer.Argument(..., help="A merged person: id, email, LinkedIn URL or name."),
+    record: Optional[str] = typer.Option(None, "--record", help="Split off only this record (default: every merged record)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL splitPerson shape."),
+) -> None:
+    """Undo the merges that made a person: each merged record becomes a person again."""
+    from graphsvc.api.local import SPLIT
+
+    data = _query(SPLIT, {"person": person, "record": record})
+    if as_json:
+        _print_json(data)
+        return
+    people = data["splitPerson"]["people"]
+    console.print(f"Split into {len(people)} people:")
+    for p in people:
+        console.print(f"  {p['id']}  {_who(p)}")
+
+
+@app.command("not-duplicate")
+def not_duplicate(
+    a: str = typer.Argument(..., help="A person: id, email, LinkedIn URL or name."),
+    b: str = typer.Argument(..., help="Another person A is not."),
+) -> None:
+    """Say that two people are different: they stop being listed and never merge automatically."""
+    from graphsvc.api.local import DISMISS
+
+    _query(DISMISS, {"a": a, "b": b})
+    console.print("Noted: different people.")
+
+
+@app.command()
 def tag(
     person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
     tags: list[str] = typer.Argument(..., help="One or more tags, e.g. investor climate-founders."),

@@ -8,7 +8,9 @@
     │   ├── MissingOwner        a social export whose owner is unknown
     │   └── MissingEventInfo    an attendee list without an event date
     ├── NotFound                an id that does not exist in the caller's workspace
+    ├── Conflict                a change that contradicts what is known (merging two LinkedIn profiles)
     └── InvalidArgument         a request that cannot be answered as asked
+        └── JobNotRunning       cancelling an import job that is not running (finished, failed, cancelled)
 
 The CLI and the API translate these into exit codes and GraphQL error codes at their edge;
 ``code`` is the stable machine-readable name both use.
@@ -55,5 +57,13 @@ class NotFound(GraphsvcError):
     code = "NOT_FOUND"
 
 
+class Conflict(GraphsvcError):
+    code = "CONFLICT"
+
+
 class InvalidArgument(GraphsvcError):
     code = "INVALID_ARGUMENT"
+
+
+class JobNotRunning(InvalidArgument):
+    code = "JOB_NOT_RUNNING"

@@ -1,4 +1,4 @@
-"""Identity resolution v1: which stored person a source's person is.
+"""Identity resolution, first stage: which stored *record* a source's person is.
 
 Order of evidence (strongest first):
 
@@ -10,60 +10,34 @@ Order of evidence (strongest first):
 
 Two people with different LinkedIn slugs never merge, whatever their names. Every sighting is
 kept with its job and row, so each person knows which source said what.
+
+The second stage is fuzzy: new records are compared with look-alikes (nicknames, typos,
+accents, organization and e-mail support) and merged into a person when the evidence is strong,
+undoably (``graphsvc.matching`` scores, ``graphsvc.merging`` merges, ``graphsvc.clusters``
+shows merged records as one person).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
-from urllib.parse import unquote
 
+from graphsvc.matching import blocking_keys, name_parts
 from graphsvc.model import Person, Sighting, stable_id
+from graphsvc.normalise import fold, linkedin_slug, normalise_email, normalise_organization, normalise_phone
 from graphsvc.store.protocol import Store
 from importers.names import split_name
+
 from importers.records import PersonRef
 
-LEGAL_SUFFIXES = {
-    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "corp", "corporation", "co", "plc", "sa", "ag", "bv",
-    "nv", "srl", "sas", "pty", "oy", "ab", "as", "kk", "lp", "llp",
-}
-
+__all__ = [
+    "SINGLE_VALUED", "Resolver", "fold", "identity_keys", "linkedin_slug", "normalise_email", "normalise_name",
+    "normalise_organization", "normalise_phone",
+]
 
 #: Identity keys a person has exactly one of: two different values mean two different people.
 SINGLE_VALUED = frozenset({"linkedin", "x", "instagram", "meetup", "facebook"})
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case- and accent-folded, punctuation to spaces: ``"Tomás  O'Neil"`` -> ``"tomas o neil"``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", stripped.casefold()).split())
-
-
-def normalise_email(value: str) -> str:
-    return value.strip().strip("<>").casefold()
-
-
-def normalise_phone(value: str, region: str = "US") -> str:
-    """E.164 (``+14155550100``), or "" when the number is not valid. Numbers without a country
-    code are read in ``region``."""
-    import phonenumbers
-
-    try:
-        parsed = phonenumbers.parse(value, None if value.strip().startswith("+") else region)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def linkedin_slug(url: str) -> str:
-    """``https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x`` -> ``priya-raman-4b1c2a``."""
-    match = re.search(r"linkedin\.com/in/([^/?#\s]+)", url, flags=re.IGNORECASE)
-    return unquote(match.group(1)).strip().casefold() if match else ""
+#: Keys made of a name (and organization): they identify only records that have no strong key.
+NAME_KEYS = frozenset({"name_org", "name_only"})
 
 
 SIMPLE_NAME_PART = re.compile(r"^[^\W\d_]+(?:[-'][^\W\d_]+)*$")
@@ -78,13 +52,6 @@ def normalise_name(ref: PersonRef) -> str:
     # LinkedIn puts credentials in the last name ("Chen, PhD"): the parsed form drops them.
     first, last = parsed_first or first, parsed_last or last
     return fold(f"{first} {last}")
-
-
-def normalise_organization(value: str) -> str:
-    words = fold(value).split()
-    while words and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
 
 
 def identity_keys(ref: PersonRef) -> list[tuple[str, str]]:
@@ -117,20 +84,52 @@ class Resolver:
     def __init__(self, store: Store, workspace_id: str) -> None:
         self.store = store
         self.workspace_id = workspace_id
+        #: Records created since ``take_created()`` was last called: the ones fuzzy matching
+        #: (``graphsvc.merging.auto_merge``) should look at.
+        self.created: list[str] = []
+        #: Records that learnt something since ``take_changed()``: automatic merges they are part
+        #: of are checked again (``graphsvc.merging.recheck``).
+        self.changed: list[str] = []
 
-    def resolve(self, ref: PersonRef, *, as_owner: bool = False) -> str:
-        keys = identity_keys(ref)
+    def resolve(self, ref: PersonRef, *, as_owner: bool = False, mention: str = "") -> str:
+        """The record ``ref`` is, created if new. ``mention`` (the source format) scopes a bare
+        name to one kind of source: "Ana Ruiz" in Facebook friends and Facebook messages is one
+        record, and whether she is the Ana Ruiz of a Meetup list is fuzzy matching's call (undoable)."""
+        keys = _scoped(identity_keys(ref), mention)
         person_id = self._match(ref, keys, as_owner=as_owner)
         if person_id is None:
             if not keys:
                 raise ValueError("a person with no name, email or profile URL cannot be resolved")
             person_id = stable_id("p", self.workspace_id, *keys[0])
-            self.store.add_person(self.workspace_id, self._new_person(person_id, ref))
+            person = self._new_person(person_id, ref)
+            self.store.add_person(self.workspace_id, person)
+            record_blocks(self.store, self.workspace_id, person)
+            self.created.append(person_id)
         else:
             self._enrich(person_id, ref)
-        for kind, value in keys:
+        strong = [(kind, value) for kind, value in keys if kind not in NAME_KEYS]
+        # A record is known either by strong keys or, lacking any, by its name: a name never
+        # joins a record that has strong keys (that is fuzzy matching's call, and undoable).
+        for kind, value in strong or keys:
             self.store.add_key(self.workspace_id, kind, value, person_id)
         return person_id
+
+    def peek(self, ref: PersonRef, mention: str = "") -> tuple[str | None, frozenset[tuple[str, str]]]:
+        """The record ``resolve(ref)`` would return, and the strong keys it would hold, without
+        writing anything (so a row can be rejected before it leaves a trace)."""
+        keys = _scoped(identity_keys(ref), mention)
+        found = self._match(ref, keys, as_owner=False)
+        if found is None and keys:
+            found = stable_id("p", self.workspace_id, *keys[0])
+        return found, frozenset(k for k in keys if k[0] not in NAME_KEYS)
+
+    def take_created(self) -> list[str]:
+        created, self.created = self.created, []
+        return created
+
+    def take_changed(self) -> list[str]:
+        changed, self.changed = self.changed, []
+        return changed
 
     def record_sighting(self, person_id: str, ref: PersonRef, *, job_id: str, fmt: str, source: str, row: int) -> None:
         self.store.add_sighting(
@@ -145,16 +144,15 @@ class Resolver:
     def _match(self, ref: PersonRef, keys: list[tuple[str, str]], *, as_owner: bool) -> str | None:
         store, ws = self.store, self.workspace_id
         for kind, value in keys:
-            if kind not in ("name_org", "name_only"):
+            if kind not in NAME_KEYS:
+                found = store.person_for_key(ws, kind, value)
+                if found and (kind in SINGLE_VALUED or not self._conflicts(found, keys)):
+                    return found
+        if all(kind in NAME_KEYS for kind, _ in keys):
+            for kind, value in keys:
                 found = store.person_for_key(ws, kind, value)
                 if found:
                     return found
-        for kind, value in keys:
-            if kind not in ("name_org", "name_only"):
-                continue
-            found = store.person_for_key(ws, kind, value)
-            if found and not self._conflicts(found, keys):
-                return found
         if as_owner:
             name = normalise_name(ref)
             members = store.get_people(ws, store.member_ids(ws)).values()
@@ -199,8 +197,24 @@ class Resolver:
         )
         if updated != current:
             self.store.update_person(self.workspace_id, updated)
+            self.changed.append(person_id)
+            if (updated.first_name, updated.last_name, updated.display_name) != (current.first_name, current.last_name, current.display_name):
+                record_blocks(self.store, self.workspace_id, updated)
 
 
 def _is_real_name(value: str) -> bool:
     """False for the placeholders a person is shown by until a source gives a name (an email, a URL, a handle, an id)."""
     return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower() and not re.match(r"^[a-z_]+:\S+$", value)
+
+
+def _scoped(keys: list[tuple[str, str]], mention: str) -> list[tuple[str, str]]:
+    if mention and len(keys) == 1 and keys[0][0] == "name_only":
+        return [("name_only", f"{keys[0][1]}|{mention}")]
+    return keys
+
+
+def record_blocks(store: Store, workspace_id: str, person: Person) -> None:
+    """File a record under its name blocks, where duplicate detection looks for look-alikes."""
+    keys = blocking_keys(name_parts(person.first_name, person.last_name, person.display_name))
+    if keys:
+        store.add_blocks(workspace_id, person.id, keys)

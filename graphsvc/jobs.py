@@ -21,13 +21,18 @@ from typing import Callable
 import importers
 from graphsvc.errors import ImportFailed
 from graphsvc.identity import Resolver, fold, identity_keys
+from graphsvc.merging import auto_merge, recheck
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
 from importers import ImportOptions, ParsedSource, Source
-from importers.records import Attendance, Connection, Link, ParsedRow, Rejected, RowResult, Skipped
+from importers.records import Attendance, Connection, Link, ParsedRow, PersonRef, Rejected, RowResult, Skipped
 
 #: ``progress(bytes_done, bytes_total, job)`` is called after every batch.
 Progress = Callable[[int, int, ImportJob], None]
+
+
+class _Cancelled(Exception):
+    """``should_stop()`` answered True at a batch boundary (see ``PreparedImport.run``)."""
 
 
 def content_hash(source: Source) -> str:
@@ -58,11 +63,21 @@ class PreparedImport:
             if self.store.get_job(self.workspace_id, self.job.id) is None:
                 self.store.add_job(self.job)
 
-    def run(self, progress: Progress | None = None) -> ImportJob:
+    def run(self, progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> ImportJob:
+        """Write the rows in batches. ``should_stop()`` is asked before each batch is written: when it
+        answers True the run ends there as CANCELLED, the batches already committed stay and the
+        job's counters and checkpoint say how far it got; running the same file again resumes."""
         if self.already_done:
             return self.job
+        if self.job.status is JobStatus.CANCELLED:
+            self.job.finished_at = None  # resuming a cancelled job
         try:
-            return _run(self, progress)
+            return _run(self, progress, should_stop)
+        except _Cancelled:
+            self.job.status, self.job.finished_at = JobStatus.CANCELLED, datetime.now(timezone.utc)
+            with self.store.atomic():
+                self.store.save_job(self.job)
+            return self.job
         except Exception as exc:
             self.job.status = JobStatus.FAILED
             self.job.error = exc.args[0] if isinstance(exc, ImportFailed) and exc.args else f"{type(exc).__name__}: {exc}"
@@ -105,7 +120,7 @@ def import_file(store: Store, workspace_id: str, path: str | Path, **kwargs: obj
     return prepare_import(store, workspace_id, path, **kwargs).run(progress)  # type: ignore[arg-type]
 
 
-def _run(prepared: PreparedImport, progress: Progress | None) -> ImportJob:
+def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Callable[[], bool] | None = None) -> ImportJob:
     store, ws, job, parsed = prepared.store, prepared.workspace_id, prepared.job, prepared.parsed
     resolver = Resolver(store, ws)
     prepared.register()
@@ -122,6 +137,8 @@ def _run(prepared: PreparedImport, progress: Progress | None) -> ImportJob:
             continue  # written by an earlier, interrupted run of this job
         batch.append(item)
         if len(batch) >= prepared.batch_rows:
+            if should_stop is not None and should_stop():
+                raise _Cancelled()  # before writing: this batch was never committed, a resumed run reads it again
             _write_batch(store, resolver, job, batch)
             batch = []
             if progress:
@@ -143,6 +160,8 @@ def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[R
     # The job's counters move only if the batch commits: a failed commit must not advance the
     # checkpoint that a resumed run starts from.
     before = {f.name: getattr(job, f.name) for f in fields(job)}
+    resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
+    resolver.take_changed()
     try:
         _write_batch_atomically(store, resolver, job, batch, rejects, evidence)
     except BaseException:
@@ -169,6 +188,8 @@ def _write_batch_atomically(
                 else:
                     imported += 1
         store.add_evidence(ws, evidence)
+        auto_merge(store, ws, resolver.take_created())
+        recheck(store, ws, resolver.take_changed())
         store.add_rejects(job.id, rejects)
         job.rows_imported += imported
         job.rows_rejected += sum(not r.skipped for r in rejects)
@@ -196,10 +217,22 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
             return "the export's owner linked to themselves"
         if isinstance(record, Connection) and job.owner_person_id is None:
             return "a connection without an owner"
+        if isinstance(record, Link) and record.source is not None and record.target is not None:
+            if _same_record(resolver, record.source, record.target, job.format):
+                return "someone linked to themselves (the same person on both sides)"
+        if isinstance(record, Connection) and _is_owner(resolver, job, record.person, job.format):
+            return "the export's owner listed as their own connection"
+        if isinstance(record, Link) and (record.source is None or record.target is None):
+            other = record.target if record.source is None else record.source
+            if other is not None and _is_owner(resolver, job, other, job.format):
+                return "someone linked to themselves (the same person on both sides)"
     resolved: list[tuple[object, list[str]]] = []
     for record in row.records:
         refs = (record.source, record.target) if isinstance(record, Link) else (record.person,)
-        ids = [job.owner_person_id if ref is None else resolver.resolve(ref) for ref in refs]
+        ids = [
+            job.owner_person_id if ref is None else resolver.resolve(ref, mention=job.format)
+            for ref in refs
+        ]
         if len(ids) == 2 and ids[0] == ids[1]:
             return "someone linked to themselves (the same person on both sides)"
         if isinstance(record, Connection) and ids[0] == job.owner_person_id:
@@ -236,6 +269,16 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
             )
     evidence.extend(row_evidence)
     return None
+
+
+def _same_record(resolver: Resolver, a: PersonRef, b: PersonRef, mention: str) -> bool:
+    (first, first_keys), (second, second_keys) = resolver.peek(a, mention), resolver.peek(b, mention)
+    return first == second or bool(first_keys & second_keys)
+
+
+def _is_owner(resolver: Resolver, job: ImportJob, ref: PersonRef, mention: str) -> bool:
+    found, _ = resolver.peek(ref, mention)
+    return found is not None and found == job.owner_person_id
 
 
 def _link_evidence(job: ImportJob, link: Link, a: str, b: str) -> Evidence:

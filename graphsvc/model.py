@@ -58,6 +58,9 @@ class JobStatus(str, Enum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    #: Stopped on request (``cancelImport``) at a batch boundary: the committed batches stay, and
+    #: importing the same file again resumes after the last of them, like a failed job.
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,14 @@ from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ti
 from graphsvc.analytics.roi import ChannelRoi, EventRoi, channel_roi, event_roi
 from graphsvc.analytics.strength import TieStrength, TieView, model_with_half_lives, tie_view
 from graphsvc.analytics.structure import Broker, Community, brokers, communities
+from graphsvc.clusters import ClusteredStore
+from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
 from graphsvc.errors import InvalidArgument, NotFound
 from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
-from graphsvc.snapshot import SnapshotCache
+from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, SnapshotCache
 from graphsvc.store import Store, open_store
 from importers import ImportOptions
 
@@ -49,7 +51,10 @@ class PeoplePage:
 class Graphsvc:
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or Settings()
-        self.store = store or open_store(self.settings)
+        #: The records as imports wrote them; ``store`` is the same data with merged records read
+        #: as one person (``graphsvc.clusters``), which is what everything but imports should use.
+        self.raw_store: Store = store or open_store(self.settings)
+        self.store: Store = ClusteredStore(self.raw_store)  # type: ignore[assignment]
         self.snapshots = SnapshotCache(self.store)
         self.model = model_with_half_lives(self.settings.half_lives)
         #: Called with each import job the API ran, when it ends (for metrics).
@@ -58,7 +63,7 @@ class Graphsvc:
         self._views_lock = threading.Lock()
 
     def close(self) -> None:
-        self.store.close()
+        self.raw_store.close()
 
     # workspaces ----------------------------------------------------------------------
     def workspace(self, name: str | None = None) -> Workspace:
@@ -75,7 +80,7 @@ class Graphsvc:
         file_name: str | None = None,
     ) -> jobs.PreparedImport:
         return jobs.prepare_import(
-            self.store, workspace_id, path, format=format, options=options, file_name=file_name,
+            self.raw_store, workspace_id, path, format=format, options=options, file_name=file_name,
             batch_rows=self.settings.import_batch_rows,
         )
 
@@ -310,6 +315,87 @@ class Graphsvc:
     def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:
         return channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
 
+    # duplicates, merges and splits (graphsvc/merging.py) --------------------------------------------
+    def duplicates(self, workspace_id: str, *, include_auto: bool = True) -> list[DuplicateCandidate]:
+        """Pairs of people who may be one person, best first, with the reasons; shared events and
+        acquaintances (from the evidence) count as support."""
+        snap = self.snapshots.get(workspace_id)
+        members = set(snap.members)
+        contexts: dict[str, set[str]] = {pid: set() for pid in snap.people}
+        for event_id, people in snap.attendees.items():
+            if len(people) <= 200:  # a shared 2,000-person conference says nothing
+                for pid in people:
+                    contexts[pid].add(event_id)
+        for (a, b), facts in snap.facts.items():
+            if all(f.kind in (CO_ATTENDANCE, SAME_ORGANIZATION) for f in facts):
+                continue  # being at the same event or company is already counted, or says too little
+            if b not in members:
+                contexts.setdefault(a, set()).add(b)
+            if a not in members:
+                contexts.setdefault(b, set()).add(a)
+        clusters = self.store.clusters(workspace_id)  # type: ignore[attr-defined]
+        by_record = {r: contexts.get(clusters.canonical(r), set()) for r in contexts}
+        for person, records in clusters.records.items():
+            for record in records:
+                by_record[record] = contexts.get(person, set())
+        return find_duplicates(self.raw_store, workspace_id, contexts=by_record, include_auto=include_auto)
+
+    def merge_people(self, workspace_id: str, a: str, b: str, *, dry_run: bool = False) -> MergeResult:
+        """Merge person ``b`` into ``a`` (ids, emails, URLs or names); undo with ``split_person``."""
+        first, second = self.resolve_people(workspace_id, [a, b], "person")
+        return merge_people(self.raw_store, workspace_id, first, second, dry_run=dry_run)
+
+    def split_person(self, workspace_id: str, person: str, *, record: str | None = None) -> SplitResult:
+        """Undo the merges that made ``person``: its records become separate people again."""
+        (person_id,) = self.resolve_people(workspace_id, [person], "person")
+        return split_person(self.raw_store, workspace_id, person_id, record=record)
+
+    def dismiss_duplicate(self, workspace_id: str, a: str, b: str) -> None:
+        """``a`` and ``b`` are different people: stop listing them, never merge them automatically."""
+        first, second = self.resolve_people(workspace_id, [a, b], "person")
+        if first == second:
+            raise InvalidArgument("these are the same person: split them instead")
+        dismiss_duplicate(self.raw_store, workspace_id, first, second)
+
+    # imports running in this process: in the background, watched, cancellable (graphsvc/import_runs.py) ----
+    @property
+    def import_runs(self) -> "ImportRuns":
+        from graphsvc.import_runs import ImportRuns
+
+        with _IMPORT_RUNS_LOCK:
+            runs = self.__dict__.get("_import_runs")
+            if runs is None:
+                # on_import_finished is looked up when a job ends: the API sets it after construction
+                runs = self.__dict__["_import_runs"] = ImportRuns(self.store, lambda job: self.on_import_finished(job))
+        return runs
+
+    def start_import(self, prepared: jobs.PreparedImport, *, cleanup: Callable[[], None] = lambda: None) -> ImportJob:
+        """Run a prepared import in a background thread (recorded first, so it can be polled and cancelled at once)."""
+        return self.import_runs.start(prepared, cleanup=cleanup)
+
+    def run_import(self, prepared: jobs.PreparedImport, progress: jobs.Progress | None = None) -> ImportJob:
+        """Run a prepared import in this thread, cancellable from another one with ``cancel_import``."""
+        return self.import_runs.run(prepared, progress)
+
+    def cancel_import(self, workspace_id: str, job_id: str, *, wait: float = 0.0) -> ImportJob:
+        """Stop a running import at its next batch boundary: it ends CANCELLED, its committed batches stay,
+        and importing the same file again resumes it. ``NotFound`` for an unknown job (or another
+        workspace's), ``JobNotRunning`` for one that is not running in this process."""
+        return self.import_runs.cancel(workspace_id, job_id, wait=wait)
+
+    def import_bytes(self, job_id: str) -> tuple[int, int] | None:
+        """(bytes read, file size) of an import run by this process, while it runs and for a while after."""
+        return self.import_runs.bytes(job_id)
+
+    # browsing organizations and events (graphsvc/directory.py) -------------------------------------
+    def directory(self, workspace_id: str) -> "Directory":
+        """The workspace's organizations and events, indexed once per data version (the API pages
+        through them, and looks up every person's organization, without asking the store again)."""
+        from graphsvc.directory import DirectoryCache
+
+        cache: DirectoryCache = self.__dict__.setdefault("_directories", DirectoryCache())
+        return cache.get(self.snapshots.get(workspace_id), lambda ids: self.store.get_people(workspace_id, ids))
+
 
 def normalise_tag(tag: str) -> str:
     """``" Climate Founders "`` -> ``"climate-founders"``."""
@@ -318,3 +404,6 @@ def normalise_tag(tag: str) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+_IMPORT_RUNS_LOCK = threading.Lock()

@@ -19,6 +19,7 @@ from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from importers import ImportOptions
 from tests import scenario
+from tests.asgi_ws import AsgiWebSocket
 
 
 def _selection(type_: Any, depth: int = 0) -> str:
@@ -63,9 +64,14 @@ def two_workspaces(tmp_path: Path) -> dict[str, Any]:
     view = service.view(beta)
     beta_ids = {p.id for p in service.store.search_people(beta, None, 10_000)} | {job.id} | set(view.snap.events) | {
         t.id for t in service.store.list_tokens(beta)
+    } | set(service.directory(beta).organizations)
+    beta_only = {
+        "organization": next(o.id for o in service.directory(beta).organizations.values() if o.name == "Bcorp"),
+        "event": next(e.id for e in view.snap.events.values() if e.name == "B Dinner"),
     }
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
-    yield {"service": service, "client": client, "spaces": spaces, "beta_ids": beta_ids, "beta_job": job.id, "files": files}
+    app = create_app(service)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    yield {"service": service, "app": app, "client": client, "spaces": spaces, "beta_ids": beta_ids, "beta_job": job.id, "beta_only": beta_only, "files": files}
     service.close()
 
 
@@ -74,8 +80,10 @@ def _sample_args(field_name: str, args: dict[str, Any], beta: dict[str, Any], pe
         "id": person_id, "to": "Beatrix Onlyinb", "a": "Beatrix Onlyinb", "b": scenario.OWNER, "from": "Beatrix Onlyinb",
         "search": "Beatrix", "toOrganization": "Bcorp", "toEvent": "B Dinner", "member": "Beatrix Onlyinb", "name": "x",
     }
-    if field_name == "importJob":
+    if field_name in ("importJob", "importProgress"):
         values["id"] = beta["job"]
+    if field_name in ("organization", "event"):
+        values["id"] = beta[field_name]
     rendered = []
     for name, arg in args.items():
         required = isinstance(arg.type, GraphQLNonNull) and arg.default_value is None
@@ -93,7 +101,7 @@ def test_every_root_query_field_called_as_another_workspace_returns_nothing_of_i
     fields = schema._schema.query_type.fields
     assert len(fields) >= 10
     for name, field in fields.items():
-        args = _sample_args(name, field.args, {"job": env["beta_job"]}, beta_person.id)
+        args = _sample_args(name, field.args, {"job": env["beta_job"], **env["beta_only"]}, beta_person.id)
         query = f"{{ {name}{args} {_selection(field.type)} }}"
         response = _post(env["client"], {"query": query}, env["spaces"]["alpha"]["admin"])
         assert response.status_code == 200, (name, response.text)
@@ -101,7 +109,7 @@ def test_every_root_query_field_called_as_another_workspace_returns_nothing_of_i
         leaked = {m for m in markers if m in response.text}
         assert not leaked, f"{name} leaked {leaked}: {response.text[:500]}"
         # The same call as beta does see beta's data for the lookups (the test is not vacuous).
-        if name in ("person", "importJob"):
+        if name in ("person", "importJob", "organization", "event"):
             own = _post(env["client"], {"query": query}, env["spaces"]["beta"]["admin"]).json()
             assert own["data"][name] is not None, name
 
@@ -130,6 +138,18 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
         elif name == "tagPerson":
             response = _post(env["client"], {"query": 'mutation { tagPerson(person: "Beatrix Onlyinb", tags: ["vip"]) { id } }'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+        elif name == "cancelImport":
+            response = _post(env["client"], {"query": f'mutation {{ cancelImport(id: "{env["beta_job"]}") {{ id status }} }}'}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        elif name in ("mergePeople", "dismissDuplicate", "splitPerson"):
+            beatrix = next(p.id for p in service.store.search_people(beta, "Beatrix", 5))
+            document = {
+                "mergePeople": f'mutation {{ mergePeople(a: "{beatrix}", b: "{scenario.OWNER}") {{ applied }} }}',
+                "dismissDuplicate": f'mutation {{ dismissDuplicate(a: "{beatrix}", b: "{scenario.OWNER}") }}',
+                "splitPerson": f'mutation {{ splitPerson(person: "{beatrix}") {{ people {{ id }} }} }}',
+            }[name]
+            response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT", response.text  # nobody has that id here
         elif name == "revokeToken":
             response = _post(env["client"], {"query": f'mutation {{ revokeToken(id: "{beta_token_id}") }}'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -139,6 +159,36 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
         called.add(name)
     after = (service.store.data_version(beta), [(t.id, t.revoked_at) for t in service.store.list_tokens(beta)], len(service.store.list_jobs(beta)))
     assert after == before and called == set(mutations)
+
+
+def test_every_subscription_called_as_another_workspace_returns_nothing_of_it(two_workspaces: dict[str, Any]) -> None:
+    env = two_workspaces
+    service: Graphsvc = env["service"]
+    beta_person = next(p for p in service.store.search_people(env["spaces"]["beta"]["ws"], "Beatrix", 5))
+    fields = schema._schema.subscription_type.fields
+    assert fields
+
+    async def subscribe(query: str, token: str) -> list[dict[str, Any]]:
+        async with AsgiWebSocket(env["app"]) as socket:
+            await socket.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            assert (await socket.receive_json())["type"] == "connection_ack"
+            await socket.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            messages = [await socket.receive_json()]
+            while messages[-1]["type"] not in ("complete", "error"):
+                messages.append(await socket.receive_json())
+            return messages
+
+    for name, field in fields.items():
+        args = _sample_args(name, field.args, {"job": env["beta_job"]}, beta_person.id)
+        query = f"subscription {{ {name}{args} {_selection(field.type)} }}"
+        messages = asyncio.run(subscribe(query, env["spaces"]["alpha"]["admin"]))
+        text = json.dumps([m.get("payload", {}).get("data") for m in messages])  # the error echoes the id asked for, nothing else
+        leaked = {m for m in env["beta_ids"] | {"beatrix@b-only.example"} if m in text}
+        assert not leaked, f"{name} leaked {leaked}: {text[:500]}"
+        assert messages[0]["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND", (name, text[:500])
+        # As beta, the same subscription does see beta's job (the test is not vacuous).
+        own = asyncio.run(subscribe(query, env["spaces"]["beta"]["admin"]))
+        assert own[0]["payload"]["data"][name] is not None, name
 
 
 def test_abuse_is_rejected_with_clear_errors(two_workspaces: dict[str, Any]) -> None:

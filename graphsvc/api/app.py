@@ -1,7 +1,15 @@
-"""The HTTP service: GraphQL at /graphql, liveness /healthz, readiness /readyz, Prometheus /metrics."""
+"""The HTTP service: GraphQL at /graphql, liveness /healthz, readiness /readyz, Prometheus /metrics.
+
+/graphql also accepts WebSockets speaking graphql-transport-ws (subscriptions: ``importProgress``).
+A socket is authenticated once, at ``connection_init``: by ``{"Authorization": "Bearer gs_..."}`` in
+its payload, else by the handshake's Authorization header (checked at the edge), else (development
+profile only) as the default workspace's admin. A refused socket is closed with code 4403 and a
+reason starting ``UNAUTHENTICATED:``; the caller's workspace is fixed for the socket's lifetime.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -11,29 +19,80 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.types.unset import UNSET, UnsetType
 
 from graphsvc import __version__
 from graphsvc.api.context import Context
-from graphsvc.api.middleware import Caller, EdgeMiddleware, Metrics
+from graphsvc.api.middleware import Caller, EdgeMiddleware, Metrics, authenticate_bearer
 from graphsvc.api.schema import build_schema
+from graphsvc.model import Role
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 
 
+#: WebSocket close code for a refused connection_init (graphql-transport-ws: 4403 Forbidden).
+REFUSED = 4403
+
+
+class ConnectionRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """Strawberry's graphql-transport-ws handler, closing a refused connection with our reason (its own says "Forbidden")."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except ConnectionRefused as exc:
+            await self.websocket.close(code=REFUSED, reason=exc.reason.encode()[:123].decode(errors="ignore"))
+
+
 class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, service: Graphsvc, metrics: Metrics) -> None:
         production = service.settings.profile == "production"
-        super().__init__(build_schema(production=production), graphql_ide=None if production else "graphiql", multipart_uploads_enabled=True)
-        self.service, self.metrics = service, metrics
+        super().__init__(
+            build_schema(production=production), graphql_ide=None if production else "graphiql", multipart_uploads_enabled=True,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        )
+        self.service, self.metrics, self.production = service, metrics, production
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
-        caller: Caller = request.scope["state"]["caller"]
+        # A WebSocket's caller is None until connection_init authenticates it (on_ws_connect); the
+        # protocol runs no operation before that.
+        caller: Caller | None = request.scope["state"]["caller"]
         return Context(
-            service=self.service, workspace_id=caller.workspace_id, role=caller.role, token_id=caller.token_id,
+            service=self.service, workspace_id=caller.workspace_id if caller else "",
+            role=caller.role if caller else Role.READ_ONLY, token_id=caller.token_id if caller else None,
             request=request, response=response,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        params = context.connection_params or {}
+        given = next((v for k, v in params.items() if k.lower() == "authorization"), None)
+        handshake: Caller | None = context.request.scope["state"]["caller"]
+        if given is None and handshake is not None:
+            caller = handshake
+        else:
+            if given is not None and not isinstance(given, str):
+                raise ConnectionRefused("UNAUTHENTICATED: Authorization must be a string: Bearer gs_...")
+            failure, found = await asyncio.to_thread(authenticate_bearer, self.service, given or "", production=self.production)
+            if failure or found is None:
+                if given is None:
+                    failure = 'a bearer token is required (connection_init payload {"Authorization": "Bearer gs_..."})'
+                raise ConnectionRefused(f"UNAUTHENTICATED: {failure}")
+            caller = found
+        context.workspace_id, context.role, context.token_id = caller.workspace_id, caller.role, caller.token_id
+        return UNSET
 
 
 def create_app(service: Graphsvc | None = None, settings: Settings | None = None) -> Starlette:
@@ -80,6 +139,7 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

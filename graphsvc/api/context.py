@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 
+from graphsvc.api.loaders import Loaders
 from graphsvc.model import Role
 from graphsvc.service import Graphsvc
 
@@ -21,6 +22,19 @@ class Context:
     token_id: str | None = None
     request: Any = None
     response: Any = None
+    #: A WebSocket's connection_init payload (graphql-transport-ws); its "Authorization" authenticates the socket.
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This operation's DataLoaders (``graphsvc/api/loaders.py``), made on first use."""
+        if self._loaders is None or self._loaders.workspace_id != self.workspace_id:
+            self._loaders = Loaders(self.service, self.workspace_id)
+        return self._loaders
+
+    def forget_loaders(self) -> None:
+        self._loaders = None
 
 
 Info = strawberry.Info[Context, None]

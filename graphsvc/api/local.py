@@ -59,3 +59,27 @@ query Roi($asOf: DateTime, $strong: Float!) {
   eventRoi(asOf: $asOf) { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength }
   channelRoi(asOf: $asOf, strong: $strong) { channel strongTies startedHere }
 }"""
+
+DUPLICATES = """
+query Duplicates($first: Int!, $after: String) {
+  duplicateCandidates(first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { a { id name organization emails } b { id name organization emails } points reasons auto } }
+  }
+}"""
+
+MERGE = """
+mutation Merge($a: String!, $b: String!, $dryRun: Boolean!) {
+  mergePeople(a: $a, b: $b, dryRun: $dryRun) {
+    person { id name organization emails linkedinUrl } absorbedRecords points reasons applied
+  }
+}"""
+
+SPLIT = """
+mutation Split($person: String!, $record: ID) {
+  splitPerson(person: $person, record: $record) { people { id name organization emails } }
+}"""
+
+DISMISS = """
+mutation Dismiss($a: String!, $b: String!) { dismissDuplicate(a: $a, b: $b) }
+"""

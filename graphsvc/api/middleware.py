@@ -3,6 +3,11 @@
 A pure ASGI middleware (no response buffering): it authenticates the bearer token before the
 GraphQL app runs, counts request body bytes while they stream (413 past the cap, whatever the
 Content-Length claims), and answers 504 when a request runs past its time.
+
+WebSockets at /graphql (subscriptions, graphql-transport-ws) may carry the token in the
+handshake's ``Authorization`` header, checked here (an invalid one is refused with the same 401
+before the socket opens), or in the ``connection_init`` payload, checked by the GraphQL app
+(``graphsvc.api.app``) with ``authenticate_bearer``. No request timeout applies to a socket.
 """
 
 from __future__ import annotations
@@ -50,6 +55,22 @@ class BodyTooLarge(Exception):
     pass
 
 
+def authenticate_bearer(service: Graphsvc, authorization: str, *, production: bool) -> tuple[str | None, Caller | None]:
+    """The caller of an ``Authorization`` value: ``(None, caller)``, or ``(why not, None)``.
+
+    No value is the default workspace's admin in the development profile, and refused in production.
+    """
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        token = auth.authenticate(service.store, secret.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            return "invalid, revoked or malformed bearer token", None
+        return None, Caller(token.workspace_id, token.role, token.id)
+    if production:
+        return "a bearer token is required (Authorization: Bearer gs_...)", None
+    return None, Caller(service.workspace().id, Role.ADMIN, None)
+
+
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
     return status, json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
 
@@ -63,6 +84,9 @@ class EdgeMiddleware:
         self.timeout = settings.request_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope.get("path", "") == "/graphql":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -115,16 +139,47 @@ class EdgeMiddleware:
             }))
 
     def _authenticate(self, headers: dict[str, str]) -> tuple[tuple[int, bytes] | None, Caller | None]:
-        header = headers.get("authorization", "")
-        if header:
-            scheme, _, secret = header.partition(" ")
-            token = auth.authenticate(self.service.store, secret.strip()) if scheme.lower() == "bearer" else None
-            if token is None:
-                return _error(401, "UNAUTHENTICATED", "invalid, revoked or malformed bearer token"), None
-            return None, Caller(token.workspace_id, token.role, token.id)
-        if self.production:
-            return _error(401, "UNAUTHENTICATED", "a bearer token is required (Authorization: Bearer gs_...)"), None
-        return None, Caller(self.service.workspace().id, Role.ADMIN, None)
+        failure, caller = authenticate_bearer(self.service, headers.get("authorization", ""), production=self.production)
+        return (_error(401, "UNAUTHENTICATED", failure) if failure else None), caller
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A GraphQL WebSocket: a token in the handshake header must be valid (else 401 before the socket
+        opens); without one, the app authenticates the connection_init payload (``scope["state"]["caller"]``
+        is then None)."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        request_id = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        started = time.perf_counter()
+        status, caller = "101", None
+        try:
+            if headers.get("authorization"):
+                failure, caller = await asyncio.to_thread(
+                    authenticate_bearer, self.service, headers["authorization"], production=self.production
+                )
+                if failure:
+                    status = "401"
+                    await self._refuse_handshake(scope, receive, send, *_error(401, "UNAUTHENTICATED", failure))
+                    return
+            scope = {**scope, "state": {**scope.get("state", {}), "caller": caller}}
+            await self.app(scope, receive, send)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels("/graphql", status).inc()
+            access_log.info(json.dumps({
+                "event": "websocket", "request_id": request_id, "path": "/graphql", "status": int(status),
+                "duration_ms": round(elapsed * 1000, 2),
+                "workspace": caller.workspace_id if caller else None, "token": caller.token_id if caller else None,
+            }))
+
+    @staticmethod
+    async def _refuse_handshake(scope: Scope, receive: Receive, send: Send, status: int, body: bytes) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        if "websocket.http.response" in scope.get("extensions", {}):  # a real HTTP answer, with the JSON error
+            await send({"type": "websocket.http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:  # the server cannot say why: closing before accepting makes it answer 403
+            await send({"type": "websocket.close", "code": 1008})
 
     def _counting(self, receive: Receive) -> Receive:
         seen = 0

@@ -130,12 +130,14 @@ class _WsPending:
     events: dict[str, Event] = field(default_factory=dict)
     evidence: dict[str, Evidence] = field(default_factory=dict)
     jobs: dict[str, tuple[ImportJob, bool]] = field(default_factory=dict)  # id -> (copy, is new)
+    merges: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # absorbed -> (survivor or None, by hand)
+    distinct: dict[tuple[str, str], bool] = field(default_factory=dict)  # pair -> added (False: removed)
     dirty: bool = False  # people, evidence or members changed: data_version moves
 
     def has_writes(self) -> bool:
         return bool(
             self.new_persons or self.updated_persons or self.keys or self.members or self.sightings
-            or self.events or self.evidence or self.jobs or self.dirty
+            or self.events or self.evidence or self.jobs or self.merges or self.distinct or self.dirty
         )
 
 
@@ -354,6 +356,12 @@ WITH p, r WHERE r[9] <> ''
 MERGE (o:Organization {{workspace: $ws, key: r[9]}}) ON CREATE SET o.name = trim(r[4])
 MERGE (p)-[wa:WORKS_AT]->(o) ON CREATE SET wa.workspace = $ws
 """
+_MERGED_INTO = (
+    "UNWIND $rows AS r MATCH (p:Person {workspace: $ws, id: r[0]}) "
+    "SET p.mergedInto = r[1], p.mergedByHand = CASE WHEN r[1] IS NULL THEN null ELSE coalesce(p.mergedByHand, false) OR r[2] END"
+)
+_ADD_DISTINCT = "UNWIND $rows AS r MERGE (:DistinctPair {workspace: $ws, a: r[0], b: r[1]})"
+_REMOVE_DISTINCT = "UNWIND $rows AS r MATCH (d:DistinctPair {workspace: $ws, a: r[0], b: r[1]}) DELETE d"
 _MEMBERS = "UNWIND $ids AS id MATCH (p:Person {workspace: $ws, id: id}) SET p:Member"
 _MERGE_KEYS = """
 UNWIND $rows AS r
@@ -678,7 +686,9 @@ class Neo4jStore:
 
     def _after_import(self, workspace_id: str) -> None:
         try:
-            project_knows(self, workspace_id)
+            from graphsvc.clusters import ClusteredStore
+
+            project_knows(ClusteredStore(self), workspace_id)  # type: ignore[arg-type]
         except Exception:  # the import itself is committed; KNOWS catches up at the next import
             log.warning("could not rebuild KNOWS for workspace %s", workspace_id, exc_info=True)
 
@@ -741,6 +751,9 @@ class Neo4jStore:
         if pend.members:
             tx.run(_MEMBERS, ws=ws, ids=pend.members).consume()
         run(_CREATE_KEYS if known_new else _MERGE_KEYS, [[k, v, pid] for (k, v), pid in pend.keys.items()])
+        run(_MERGED_INTO, [[absorbed, survivor, manual] for absorbed, (survivor, manual) in pend.merges.items()])
+        run(_ADD_DISTINCT, [list(pair) for pair, added in pend.distinct.items() if added])
+        run(_REMOVE_DISTINCT, [list(pair) for pair, added in pend.distinct.items() if not added])
         run(_NEW_JOBS, [{"id": j.id, "props": _job_props(j)} for j, is_new in pend.jobs.values() if is_new])
         run(_UPDATED_JOBS, [{"id": j.id, "props": _job_props(j)} for j, is_new in pend.jobs.values() if not is_new])
         run(_EVENTS, [{"id": e.id, "props": _event_props(e)} for e in pend.events.values()])
@@ -928,7 +941,7 @@ class Neo4jStore:
                 args.update(s=anchor["s"], after=after)
             limit_clause = " LIMIT $limit" if limit >= 0 else ""
             query = (
-                f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL{clause} "
+                f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL AND p.mergedInto IS NULL{clause} "
                 f"RETURN {_PERSON_LIST} AS person ORDER BY p.sortName, p.id{limit_clause}"
             )
             return [r["person"] for r in tx.run(query, args, limit=limit).data()]
@@ -942,7 +955,7 @@ class Neo4jStore:
     @_guarded
     def count_people(self, workspace_id: str, search: str | None) -> int:
         where, params = self._search_where(search)
-        query = f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL{where} RETURN count(p) AS n"
+        query = f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL AND p.mergedInto IS NULL{where} RETURN count(p) AS n"
         return int(self._read_consistent(workspace_id, lambda tx: tx.run(query, dict(params, ws=workspace_id)).single()["n"]))
 
     @_guarded
@@ -1223,6 +1236,103 @@ class Neo4jStore:
                 finally:
                     tx.close()
         return self._read_tx(work)
+
+    # merges and duplicate detection --------------------------------------------------------------
+    def _pending(self, workspace_id: str) -> _WsPending | None:
+        block = self._block()
+        return block.ws.get(workspace_id) if block is not None else None
+
+    @_guarded
+    def merge_map(self, workspace_id: str) -> dict[str, str]:
+        rows = self._read(
+            "MATCH (p:Person {workspace: $ws}) WHERE p.id IS NOT NULL AND p.mergedInto IS NOT NULL "
+            "RETURN p.id AS id, p.mergedInto AS survivor",
+            ws=workspace_id,
+        )
+        found = {r["id"]: r["survivor"] for r in rows}
+        pend = self._pending(workspace_id)
+        for absorbed, (survivor, _) in (pend.merges.items() if pend else ()):
+            if survivor is None:
+                found.pop(absorbed, None)
+            else:
+                found[absorbed] = survivor
+        return found
+
+    @_guarded
+    def manual_merges(self, workspace_id: str) -> set[str]:
+        rows = self._read(
+            "MATCH (p:Person {workspace: $ws}) WHERE p.id IS NOT NULL AND p.mergedByHand RETURN p.id AS id", ws=workspace_id
+        )
+        found = {r["id"] for r in rows}
+        pend = self._pending(workspace_id)
+        for absorbed, (survivor, manual) in (pend.merges.items() if pend else ()):
+            if survivor is None:
+                found.discard(absorbed)
+            elif manual:
+                found.add(absorbed)
+        return found
+
+    @_guarded
+    def set_merged_into(self, workspace_id: str, person_ids: Iterable[str], survivor: str | None, *, manual: bool = False) -> None:
+        with self.atomic():
+            pend = self._block_now().pending(workspace_id)
+            for person_id in person_ids:
+                earlier = pend.merges.get(person_id, (None, False))[1]
+                pend.merges[person_id] = (survivor, survivor is not None and (manual or earlier))
+                pend.dirty = True
+
+    @_guarded
+    def add_distinct(self, workspace_id: str, a: str, b: str) -> None:
+        with self.atomic():
+            self._block_now().pending(workspace_id).distinct[tuple(sorted((a, b)))] = True  # type: ignore[index]
+
+    @_guarded
+    def remove_distinct(self, workspace_id: str, a: str, b: str) -> None:
+        with self.atomic():
+            self._block_now().pending(workspace_id).distinct[tuple(sorted((a, b)))] = False  # type: ignore[index]
+
+    @_guarded
+    def distinct_pairs(self, workspace_id: str) -> set[tuple[str, str]]:
+        rows = self._read("MATCH (d:DistinctPair {workspace: $ws}) RETURN d.a AS a, d.b AS b", ws=workspace_id)
+        found = {(r["a"], r["b"]) for r in rows}
+        pend = self._pending(workspace_id)
+        for pair, added in (pend.distinct.items() if pend else ()):
+            (found.add if added else found.discard)(pair)
+        return found
+
+    def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
+        """Nothing to store: blocks are computed from the people when asked (see ``_blocks``)."""
+
+    def _blocks(self, workspace_id: str) -> dict[str, list[str]]:
+        from graphsvc.matching import blocking_keys, name_parts
+
+        block = self._block()
+        cache = self._cache_for(block, workspace_id) if block is not None else None
+        if cache is not None:
+            people = dict(cache.persons)
+        else:
+            rows = self._read(f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL RETURN {_PERSON_LIST} AS p", ws=workspace_id)
+            people = {r["p"][0]: _person(r["p"]) for r in rows}
+        pend = self._pending(workspace_id)
+        if pend is not None:
+            people.update(pend.new_persons)
+            people.update(pend.updated_persons)
+        found: dict[str, list[str]] = defaultdict(list)
+        for pid in sorted(people):
+            p = people[pid]
+            for key in blocking_keys(name_parts(p.first_name, p.last_name, p.display_name)):
+                found[key].append(pid)
+        return found
+
+    @_guarded
+    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]:
+        every = self._blocks(workspace_id)
+        return {b: every[b] for b in sorted(set(blocks)) if b in every}
+
+    @_guarded
+    def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
+        every = self._blocks(workspace_id)
+        return iter([every[b] for b in sorted(every) if 2 <= len(every[b]) <= max_size])
 
     # derived KNOWS ------------------------------------------------------------------------------
     @_guarded

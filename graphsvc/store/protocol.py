@@ -69,5 +69,28 @@ class Store(Protocol):
     def list_tokens(self, workspace_id: str) -> list[Token]: ...
     def revoke_token(self, workspace_id: str, token_id: str, at: datetime) -> bool: ...
 
+    # merges (records of one human joined, undoably) and duplicate detection: see graphsvc.merging
+    def merge_map(self, workspace_id: str) -> dict[str, str]:
+        """Absorbed person id -> the person it was merged into (never itself absorbed)."""
+
+    def set_merged_into(self, workspace_id: str, person_ids: Iterable[str], survivor: str | None, *, manual: bool = False) -> None:
+        """Merge ``person_ids`` into ``survivor``; ``None`` undoes their merge. ``manual``: a user's
+        decision, which automatic re-checks never undo."""
+
+    def manual_merges(self, workspace_id: str) -> set[str]:
+        """The absorbed records a user merged by hand."""
+
+    def add_distinct(self, workspace_id: str, a: str, b: str) -> None:
+        """Record that ``a`` and ``b`` are different people (a split, or a dismissed duplicate)."""
+
+    def remove_distinct(self, workspace_id: str, a: str, b: str) -> None: ...
+    def distinct_pairs(self, workspace_id: str) -> set[tuple[str, str]]: ...
+    def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
+        """File a person under name blocks (``graphsvc.matching.blocking_keys``)."""
+
+    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]: ...
+    def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
+        """The person ids of every block with 2 to ``max_size`` people."""
+
     def atomic(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...

@@ -76,6 +76,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (workspace_id, tag, person_id));
     CREATE INDEX person_tags_by_person ON person_tags (workspace_id, person_id);
     """,
+    # 4: merges of records into one person (undoable), pairs a user said are different people,
+    #    and the name blocks duplicate detection compares within
+    """
+    CREATE TABLE person_merges (workspace_id TEXT NOT NULL, absorbed TEXT NOT NULL, survivor TEXT NOT NULL,
+        manual INTEGER NOT NULL, PRIMARY KEY (workspace_id, absorbed)) WITHOUT ROWID;
+    CREATE INDEX person_merges_by_survivor ON person_merges (workspace_id, survivor);
+    CREATE TABLE distinct_people (workspace_id TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, a, b)) WITHOUT ROWID;
+    CREATE TABLE person_blocks (workspace_id TEXT NOT NULL, block TEXT NOT NULL, person_id TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, block, person_id)) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -233,17 +244,20 @@ class SQLiteStore:
             args = (*args, anchor[0], after)
         members = set(self.member_ids(workspace_id))
         rows = self._db.execute(
-            f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ?{clause} "
+            f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ?{clause}{self._NOT_ABSORBED} "
             "ORDER BY sort_name, id LIMIT ?",
-            (workspace_id, *args, limit),
+            (workspace_id, *args, workspace_id, limit),
         )
         return [self._person(row, members) for row in rows]
+
+    #: People merged into another are found through the person they are part of.
+    _NOT_ABSORBED = " AND id NOT IN (SELECT absorbed FROM person_merges WHERE workspace_id = ?)"
 
     def count_people(self, workspace_id: str, search: str | None) -> int:
         clause, args = self._search_clause(search)
         return int(
             self._db.execute(
-                f"SELECT count(*) FROM persons WHERE workspace_id = ?{clause}", (workspace_id, *args)
+                f"SELECT count(*) FROM persons WHERE workspace_id = ?{clause}{self._NOT_ABSORBED}", (workspace_id, *args, workspace_id)
             ).fetchone()[0]
         )
 
@@ -454,3 +468,64 @@ class SQLiteStore:
             (workspace_id, person_id),
         )
         return sorted(r[0] for r in rows)
+
+    # merges and duplicate detection ---------------------------------------------------------------
+    def merge_map(self, workspace_id: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT absorbed, survivor FROM person_merges WHERE workspace_id = ?", (workspace_id,))
+        return {r[0]: r[1] for r in rows}
+
+    def manual_merges(self, workspace_id: str) -> set[str]:
+        rows = self._db.execute("SELECT absorbed FROM person_merges WHERE workspace_id = ? AND manual = 1", (workspace_id,))
+        return {r[0] for r in rows}
+
+    def set_merged_into(self, workspace_id: str, person_ids: Iterable[str], survivor: str | None, *, manual: bool = False) -> None:
+        ids = list(person_ids)
+        if survivor is None:
+            self._db.executemany("DELETE FROM person_merges WHERE workspace_id = ? AND absorbed = ?", [(workspace_id, i) for i in ids])
+        else:
+            # A record a person merged by hand stays so when its person is merged again automatically.
+            self._db.executemany(
+                "INSERT INTO person_merges VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, absorbed) "
+                "DO UPDATE SET survivor = excluded.survivor, manual = max(manual, excluded.manual)",
+                [(workspace_id, i, survivor, int(manual)) for i in ids],
+            )
+        if ids:
+            self._bump(workspace_id)
+
+    def add_distinct(self, workspace_id: str, a: str, b: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO distinct_people VALUES (?, ?, ?)", (workspace_id, *sorted((a, b))))
+
+    def remove_distinct(self, workspace_id: str, a: str, b: str) -> None:
+        self._db.execute("DELETE FROM distinct_people WHERE workspace_id = ? AND a = ? AND b = ?", (workspace_id, *sorted((a, b))))
+
+    def distinct_pairs(self, workspace_id: str) -> set[tuple[str, str]]:
+        rows = self._db.execute("SELECT a, b FROM distinct_people WHERE workspace_id = ?", (workspace_id,))
+        return {(r[0], r[1]) for r in rows}
+
+    def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO person_blocks VALUES (?, ?, ?)", [(workspace_id, b, person_id) for b in blocks]
+        )
+
+    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]:
+        wanted = sorted(set(blocks))
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT block, person_id FROM person_blocks WHERE workspace_id = ? AND block IN ({marks}) ORDER BY block, person_id",
+                (workspace_id, *chunk),
+            )
+            for block, person_id in rows:
+                found.setdefault(block, []).append(person_id)
+        return found
+
+    def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
+        rows = self._db.execute(
+            "SELECT group_concat(person_id, ' ') FROM (SELECT block, person_id FROM person_blocks WHERE workspace_id = ? "
+            "ORDER BY block, person_id) GROUP BY block HAVING count(*) BETWEEN 2 AND ? ORDER BY block",
+            (workspace_id, max_size),
+        )
+        for (ids,) in rows:
+            yield ids.split(" ")

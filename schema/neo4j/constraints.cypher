@@ -28,6 +28,9 @@ CREATE CONSTRAINT event_key IF NOT EXISTS FOR (e:Event) REQUIRE (e.workspace, e.
 CREATE CONSTRAINT import_job_key IF NOT EXISTS FOR (j:ImportJob) REQUIRE (j.workspace, j.id) IS UNIQUE;
 CREATE INDEX import_job_id IF NOT EXISTS FOR (j:ImportJob) ON (j.id);
 
+// pairs a user said are different people (graphsvc split / a dismissed duplicate)
+CREATE CONSTRAINT distinct_pair_key IF NOT EXISTS FOR (d:DistinctPair) REQUIRE (d.workspace, d.a, d.b) IS UNIQUE;
+
 CREATE CONSTRAINT reject_key IF NOT EXISTS FOR (r:Reject) REQUIRE (r.jobId, r.row) IS UNIQUE;
 
 // ---- relationships: provenance and evidence -----------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-import threading
 from pathlib import Path
 
 import strawberry
@@ -17,6 +16,8 @@ from graphsvc.errors import ImportFailed
 from importers import ImportOptions
 
 CHUNK = 1024 * 1024
+#: How long cancelImport waits for the job to reach its batch boundary before it answers.
+CANCEL_WAIT_SECONDS = 5.0
 
 
 async def _save_upload(upload: Upload, folder: Path, cap: int) -> Path:
@@ -47,7 +48,8 @@ class ImportsMutation:
     @strawberry.mutation(
         permission_classes=[CanWrite],
         description="Upload a file (multipart) and start importing it. The file is validated first: an unreadable "
-        "or unrecognised file is an error and nothing is written. Poll importJob(id) for progress."
+        "or unrecognised file is an error and nothing is written. Poll importJob(id) or subscribe to importProgress(id) "
+        "for progress; cancelImport(id) stops it."
     )
     @translate_errors
     async def start_import(
@@ -70,16 +72,19 @@ class ImportsMutation:
         if prepared.already_done:
             path.unlink(missing_ok=True)
             return ImportJobType.from_model(prepared.job)
-        await asyncio.to_thread(prepared.register)
+        job = await asyncio.to_thread(service.start_import, prepared, cleanup=lambda: path.unlink(missing_ok=True))
+        return ImportJobType.from_model(job, service.import_bytes(job.id))
 
-        def run() -> None:
-            try:
-                prepared.run()
-            except Exception:  # recorded on the job as FAILED with its error; nothing to re-raise to
-                pass
-            finally:
-                path.unlink(missing_ok=True)
-                service.on_import_finished(prepared.job)
-
-        threading.Thread(target=run, name=f"import-{prepared.job.id}", daemon=True).start()
-        return ImportJobType.from_model(prepared.job)
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Stop a running import of the workspace at its next batch boundary. It ends CANCELLED; the "
+        "batches already committed stay and rowsRead/checkpointRow say how far it got. startImport of the same "
+        "file resumes it. Errors: NOT_FOUND (no such job in this workspace), JOB_NOT_RUNNING (finished, failed, "
+        "already cancelled, or not running in this server). Returns the job once it stopped, or after a few "
+        "seconds while it still stops (status RUNNING; importProgress or importJob show the end)."
+    )
+    @translate_errors
+    async def cancel_import(self, info: Info, id: strawberry.ID) -> ImportJobType:
+        service = info.context.service
+        job = await asyncio.to_thread(service.cancel_import, info.context.workspace_id, str(id), wait=CANCEL_WAIT_SECONDS)
+        return ImportJobType.from_model(job, service.import_bytes(job.id))

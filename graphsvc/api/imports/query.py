@@ -10,9 +10,11 @@ from graphsvc.api.imports.types import ImportJobType
 class ImportsQuery:
     @strawberry.field(description="An import job of the workspace: status, counts and rejects.")
     def import_job(self, info: Info, id: strawberry.ID) -> ImportJobType | None:
-        job = info.context.service.store.get_job(info.context.workspace_id, str(id))
-        return ImportJobType.from_model(job) if job else None
+        service = info.context.service
+        job = service.store.get_job(info.context.workspace_id, str(id))
+        return ImportJobType.from_model(job, service.import_bytes(job.id)) if job else None
 
     @strawberry.field(description="The workspace's import jobs, oldest first.")
     def import_jobs(self, info: Info) -> list[ImportJobType]:
-        return [ImportJobType.from_model(j) for j in info.context.service.store.list_jobs(info.context.workspace_id)]
+        service = info.context.service
+        return [ImportJobType.from_model(j, service.import_bytes(j.id)) for j in service.store.list_jobs(info.context.workspace_id)]

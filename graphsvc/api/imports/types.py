@@ -39,17 +39,31 @@ class ImportJobType:
     started_at: datetime | None
     finished_at: datetime | None
     owner_id: strawberry.ID | None
+    checkpoint_row: int = strawberry.field(
+        description="The file line up to which rows are committed: a resumed (after a failure or a cancel) run starts after it."
+    )
+    bytes_done: float | None = strawberry.field(
+        default=None,
+        description="How far into the file the importer has read, in bytes (a Float: files can pass 2^31 bytes). Known "
+        "while this server runs the job and for a while after; null otherwise.",
+    )
+    bytes_total: float | None = strawberry.field(default=None, description="The file's size in bytes, when bytesDone is known.")
 
     @strawberry.field(description="Every row not imported, with its row number and reason.")
     def rejects(self, info: strawberry.Info) -> list[RejectedRow]:
         return [RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in info.context.service.store.rejects(str(self.id))]
 
     @classmethod
-    def from_model(cls, job: model.ImportJob) -> "ImportJobType":
+    def from_model(cls, job: model.ImportJob, bytes_progress: tuple[int, int] | None = None) -> "ImportJobType":
+        """``bytes_progress``: (bytes done, bytes total) when known (``Graphsvc.import_bytes``)."""
+        done, total = bytes_progress if bytes_progress else (None, None)
+        if total is not None and job.status is model.JobStatus.COMPLETED:
+            done = total  # it read the whole file (the last progress report may not have landed yet)
         return cls(
             id=strawberry.ID(job.id), file_name=job.file_name, format=job.format, status=job.status,
             rows_read=job.rows_read, rows_imported=job.rows_imported, rows_rejected=job.rows_rejected,
             rows_skipped=job.rows_skipped, error=job.error or None, notes=list(job.notes),
             started_at=job.started_at, finished_at=job.finished_at,
             owner_id=strawberry.ID(job.owner_person_id) if job.owner_person_id else None,
+            checkpoint_row=job.checkpoint_row, bytes_done=done, bytes_total=total,
         )

@@ -2,10 +2,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from graphsvc import model
+from graphsvc.api.errors import translate_errors
+from graphsvc.api.pagination import Connection
+
+if TYPE_CHECKING:
+    from graphsvc.api.events.types import EventType
+    from graphsvc.api.organizations.types import OrganizationType
+    from graphsvc.api.ties.types import TieType
+
+# Person links to nodes whose types link back to Person: strawberry resolves them lazily.
+LazyOrganization = Annotated["OrganizationType", strawberry.lazy("graphsvc.api.organizations.types")]
+LazyTie = Annotated["TieType", strawberry.lazy("graphsvc.api.ties.types")]
+LazyEvent = Annotated["EventType", strawberry.lazy("graphsvc.api.events.types")]
 
 
 @strawberry.type(description="What one source said about a person.")
@@ -53,9 +66,37 @@ class PersonType:
     async def reach(self, info: strawberry.Info, hops: int = 2, as_of: datetime | None = None) -> int:
         from graphsvc.analytics.structure import reach
 
-        ctx = info.context
-        view = await asyncio.to_thread(ctx.service.view, ctx.workspace_id, as_of)
+        view = await info.context.loaders.view(as_of)  # one per asOf for a whole page of people
         return await asyncio.to_thread(reach, view, str(self.id), hops=max(1, min(hops, 4)))
+
+    @strawberry.field(
+        name="organizationRef",
+        description="The organization this person works at, as a node to browse (`organization` is the name as a source wrote it).",
+    )
+    async def organization_ref(self, info: strawberry.Info) -> LazyOrganization | None:
+        from graphsvc.api.organizations.types import OrganizationType
+
+        found = (await info.context.loaders.directory()).organization_of(self.organization)
+        return OrganizationType.from_model(found) if found else None
+
+    @strawberry.field(
+        description="This person's ties at asOf (default: now), strongest first; `minStrength` leaves out weaker ones. At most 100 per page."
+    )
+    @translate_errors
+    async def ties(
+        self, info: strawberry.Info, first: int = 20, after: str | None = None, as_of: datetime | None = None, min_strength: float = 0.0
+    ) -> Connection[LazyTie]:
+        from graphsvc.api.ties.pages import ties_page
+
+        return await ties_page(info, str(self.id), first, after, as_of, min_strength)
+
+    @strawberry.field(description="The events this person attended, most recent first. At most 100 per page.")
+    @translate_errors
+    async def events(self, info: strawberry.Info, first: int = 20, after: str | None = None) -> Connection[LazyEvent]:
+        from graphsvc.api.events.types import events_page
+
+        directory = await info.context.loaders.directory()
+        return events_page(directory, directory.events_of_person.get(str(self.id), ()), "person-event", first, after)
 
     @classmethod
     def from_model(cls, p: model.Person) -> "PersonType":
@@ -66,20 +107,5 @@ class PersonType:
         )
 
 
-@strawberry.type
-class PersonEdge:
-    cursor: str
-    node: PersonType
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class PersonConnection:
-    edges: list[PersonEdge]
-    page_info: PageInfo
-    total_count: int
+#: A page of people: ``PersonConnection`` / ``PersonEdge`` in the schema.
+PersonConnection = Connection[PersonType]

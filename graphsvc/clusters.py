@@ -1,0 +1,164 @@
+"""People as users see them: every record merged into a person reads as that person.
+
+Imports write *records* (one per set of identity keys) and never rewrite them; a merge only
+notes that record B is part of person A (``Store.set_merged_into``). ``ClusteredStore`` wraps a
+store so that everything above it — analytics, the API, the CLI, the Neo4j projection — sees
+one person with the union of their records' emails, sources, tags and evidence, while the
+records stay intact underneath. That is what makes a merge undoable (``graphsvc split``) and
+keeps re-imports idempotent: an import still resolves to the same record ids it always did.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Iterator
+
+from graphsvc.model import Evidence, EvidenceKind, Person, Sighting, stable_id
+from graphsvc.store.protocol import Store
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Which records make up which person, in one workspace."""
+
+    survivor_of: dict[str, str] = field(default_factory=dict)  # absorbed record -> person
+    records: dict[str, tuple[str, ...]] = field(default_factory=dict)  # person -> its records (itself first)
+
+    @classmethod
+    def from_merge_map(cls, merge_map: dict[str, str]) -> "Clusters":
+        grouped: dict[str, list[str]] = {}
+        for absorbed, survivor in merge_map.items():
+            grouped.setdefault(survivor, []).append(absorbed)
+        return cls(dict(merge_map), {s: (s, *sorted(a)) for s, a in grouped.items()})
+
+    def canonical(self, person_id: str) -> str:
+        return self.survivor_of.get(person_id, person_id)
+
+    def records_of(self, person_id: str) -> tuple[str, ...]:
+        person = self.canonical(person_id)
+        return self.records.get(person, (person,))
+
+
+def combine(people: list[Person], is_member: bool) -> Person:
+    """One person from their records (the survivor first): the survivor's fields win, gaps are
+    filled from the others in order, and emails are the union."""
+    head, *rest = people
+    values = {name: getattr(head, name) for name in ("first_name", "last_name", "organization", "title", "linkedin_url")}
+    for other in rest:
+        for name, value in values.items():
+            if not value:
+                values[name] = getattr(other, name)
+    display = head.display_name
+    if not _looks_like_name(display):
+        display = next((p.display_name for p in rest if _looks_like_name(p.display_name)), display)
+    emails = tuple(dict.fromkeys(e for p in people for e in p.emails))
+    return replace(head, display_name=display, emails=emails, is_member=is_member, **values)
+
+
+def _looks_like_name(value: str) -> bool:
+    return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower()
+
+
+class ClusteredStore:
+    """A ``Store`` whose reads see merged records as one person; writes go through unchanged
+    (except tags, which go to the person). Anything not overridden here is the wrapped store's."""
+
+    def __init__(self, raw: Store) -> None:
+        self.raw = raw
+        self._cache: dict[str, tuple[int, Clusters]] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def clusters(self, workspace_id: str) -> Clusters:
+        version = self.raw.data_version(workspace_id)
+        with self._lock:
+            cached = self._cache.get(workspace_id)
+            if cached and cached[0] == version:
+                return cached[1]
+        found = Clusters.from_merge_map(self.raw.merge_map(workspace_id))
+        with self._lock:
+            self._cache[workspace_id] = (version, found)
+        return found
+
+    # people -----------------------------------------------------------------------------------
+    def get_people(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Person]:
+        wanted = list(dict.fromkeys(ids))
+        clusters = self.clusters(workspace_id)
+        if not clusters.survivor_of:
+            return self.raw.get_people(workspace_id, wanted)
+        persons = {pid: clusters.canonical(pid) for pid in wanted}
+        every = {r for person in set(persons.values()) for r in clusters.records_of(person)}
+        records = self.raw.get_people(workspace_id, every)
+        combined: dict[str, Person] = {}
+        for person in set(persons.values()):
+            parts = [records[r] for r in clusters.records_of(person) if r in records]
+            if parts and parts[0].id == person:
+                combined[person] = combine(parts, any(p.is_member for p in parts))
+        return {pid: combined[person] for pid, person in persons.items() if person in combined}
+
+    def search_people(self, workspace_id: str, search: str | None, limit: int, after: str | None = None) -> list[Person]:
+        found = self.raw.search_people(workspace_id, search, limit, after)
+        if not self.clusters(workspace_id).records:
+            return found
+        people = self.get_people(workspace_id, [p.id for p in found])
+        return [people[p.id] for p in found if p.id in people]
+
+    def person_for_key(self, workspace_id: str, kind: str, value: str) -> str | None:
+        found = self.raw.person_for_key(workspace_id, kind, value)
+        return self.clusters(workspace_id).canonical(found) if found else None
+
+    def keys_of(self, workspace_id: str, person_id: str) -> list[tuple[str, str]]:
+        return sorted({k for r in self.clusters(workspace_id).records_of(person_id) for k in self.raw.keys_of(workspace_id, r)})
+
+    def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]:
+        clusters = self.clusters(workspace_id)
+        person = clusters.canonical(person_id)
+        found = [replace(s, person_id=person) for r in clusters.records_of(person) for s in self.raw.sightings(workspace_id, r)]
+        return sorted(found, key=lambda s: (s.job_id, s.row))
+
+    def member_ids(self, workspace_id: str) -> list[str]:
+        clusters = self.clusters(workspace_id)
+        return sorted({clusters.canonical(m) for m in self.raw.member_ids(workspace_id)})
+
+    # evidence -----------------------------------------------------------------------------------
+    def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:
+        clusters = self.clusters(workspace_id)
+        if not clusters.survivor_of:
+            yield from self.raw.iter_evidence(workspace_id)
+            return
+        canonical = clusters.canonical
+        connections: set[str] = set()
+        for ev in self.raw.iter_evidence(workspace_id):
+            a = canonical(ev.person_a)
+            b = canonical(ev.person_b) if ev.person_b else None
+            if b is not None and a == b:
+                continue  # evidence between two records of the same person says nothing
+            if (a, b) != (ev.person_a, ev.person_b):
+                ev = replace(ev, person_a=a, person_b=b)
+                if ev.kind is EvidenceKind.CONNECTION:
+                    # one connection per pair and channel, as imports key it (graphsvc.jobs)
+                    ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
+            if ev.kind is EvidenceKind.CONNECTION:
+                if ev.id in connections:
+                    continue
+                connections.add(ev.id)
+            yield ev
+
+    def count_evidence(self, workspace_id: str) -> int:
+        if not self.clusters(workspace_id).survivor_of:
+            return self.raw.count_evidence(workspace_id)
+        return sum(1 for _ in self.iter_evidence(workspace_id))
+
+    # tags -----------------------------------------------------------------------------------------
+    def add_tag(self, workspace_id: str, person_id: str, tag: str) -> bool:
+        return self.raw.add_tag(workspace_id, self.clusters(workspace_id).canonical(person_id), tag)
+
+    def people_with_tag(self, workspace_id: str, tag: str) -> list[str]:
+        clusters = self.clusters(workspace_id)
+        return sorted({clusters.canonical(p) for p in self.raw.people_with_tag(workspace_id, tag)})
+
+    def tags_of(self, workspace_id: str, person_id: str) -> list[str]:
+        return sorted({t for r in self.clusters(workspace_id).records_of(person_id) for t in self.raw.tags_of(workspace_id, r)})

@@ -1,0 +1,298 @@
+"""Whether two people records are the same human: blocking keys and a scored comparison.
+
+Pure functions over plain data; ``graphsvc.merging`` applies them to a workspace.
+
+Exact identity keys (emails, profile URLs, account ids, phones) are handled before any of this,
+by ``graphsvc.identity``. What is left is the hard part: "Bob Chen" on a sign-in sheet,
+"Robert Chen, Acme" on LinkedIn and "Chen Robert" in a contacts file. A comparison adds up
+points for and against, each with a reason a person can read:
+
+============================================  ========
+evidence                                       points
+============================================  ========
+same first and last name (accents and case     +3.0
+folded, titles and credentials dropped)
+first name a nickname of the other (Bob and    +2.4
+Robert), same last name
+a typo or an initial in one name               +1.2 .. +1.8
+nobody else in the workspace has that name     +1.0
+two or more others have that name              -1.0
+same organization                              +2.0
+different organizations, both known            -2.0
+a work address at the other's organization      +1.5
+two different work addresses                   -1.5
+an e-mail address that spells the other's      +1.0
+name (bob.chen@, rchen@); holds the given      +0.5
+name (benjamin1767@)
+a shared event or acquaintance (not a          +1.0
+workspace member: members know everyone)
+============================================  ========
+
+Two records merge automatically at ``AUTO_MERGE`` points (e.g. the same rare name with nothing
+against it, or a nickname plus the same organization) and are listed as possible duplicates
+from ``CANDIDATE`` points. Different values of a key a person has only one of (two LinkedIn
+profiles, two X accounts) rule a match out whatever the points.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import JaroWinkler
+
+from graphsvc.normalise import fold, normalise_organization
+from importers.names import split_name
+
+AUTO_MERGE = 3.4
+CANDIDATE = 2.0
+#: Blocks with more members than this are too common a name to say anything; they are skipped.
+MAX_BLOCK = 200
+
+#: Mail providers whose domain says nothing about where someone works.
+FREE_MAIL = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com", "live.com", "msn.com",
+    "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de",
+    "mail.com", "yandex.ru", "qq.com", "163.com", "fastmail.com", "hey.com", "zoho.com",
+})
+
+
+@functools.lru_cache(maxsize=1)
+def _nicknamer():  # type: ignore[no-untyped-def]
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@functools.lru_cache(maxsize=65536)
+def name_variants(first: str) -> frozenset[str]:
+    """The folded first name and the formal names it is a nickname of: ``"bob"`` -> bob, robert, ..."""
+    if not first:
+        return frozenset()
+    return frozenset({first, *_nicknamer().canonicals_of(first)})
+
+
+@functools.lru_cache(maxsize=65536)
+def same_given_name(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are the same given name or one is a nickname of the other."""
+    if a == b:
+        return True
+    namer = _nicknamer()
+    return bool(name_variants(a) & name_variants(b)) or b in namer.nicknames_of(a) or a in namer.nicknames_of(b)
+
+
+#: Letters that are not a base letter plus an accent, so accent folding leaves them alone.
+LATIN = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "Ae", "đ": "d", "Đ": "D", "þ": "th", "ı": "i"})
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    first: str  # folded
+    last: str  # folded, may hold several words ("garcia lopez")
+
+    @property
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def name_parts(first: str, last: str, display: str) -> NameParts | None:
+    """The folded first and last name of a record, or None when it has no usable two-part name."""
+    if not (first and last) and display and "@" not in display and ":" not in display:
+        first, last = split_name(display)
+    first_words, last_words = fold(first.translate(LATIN)).split(), fold(last.translate(LATIN)).split()
+    if not first_words or not last_words:
+        return None
+    return NameParts(first_words[0], " ".join(last_words))
+
+
+def blocking_keys(parts: NameParts | None) -> list[str]:
+    """Keys that put records worth comparing in the same block.
+
+    Same last name and first initial (typos and initials in the first name); same last name and a
+    shared formal first name (nicknames); same first name and last initial (typos in the last
+    name).
+    """
+    if parts is None:
+        return []
+    keys = {f"l:{parts.last}|{parts.first[0]}", f"f:{parts.first}|{parts.last[0]}"}
+    # every formal name a nickname stands for, and the name itself (which others' variants point at)
+    keys.update(f"n:{variant}|{parts.last}" for variant in name_variants(parts.first))
+    return sorted(keys)
+
+
+@dataclass
+class Profile:
+    """What is known about one person (all the records merged into them), for comparison."""
+
+    id: str
+    names: set[NameParts] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)  # normalised
+    emails: set[str] = field(default_factory=set)
+    single_keys: dict[str, set[str]] = field(default_factory=dict)  # kind -> values (linkedin, x, ...)
+    contexts: set[str] = field(default_factory=set)  # events attended, non-member acquaintances
+    is_member: bool = False
+
+    def add_name(self, first: str, last: str, display: str) -> None:
+        parts = name_parts(first, last, display)
+        if parts:
+            self.names.add(parts)
+
+    def add_organization(self, organization: str) -> None:
+        normalised = normalise_organization(organization)
+        if normalised:
+            self.organizations.add(normalised)
+
+
+@dataclass(frozen=True)
+class MatchScore:
+    points: float
+    reasons: tuple[str, ...]
+    conflict: str = ""  # why these two can never be one person
+
+    @property
+    def auto_merge(self) -> bool:
+        return not self.conflict and self.points >= AUTO_MERGE
+
+    @property
+    def candidate(self) -> bool:
+        return not self.conflict and self.points >= CANDIDATE
+
+
+#: How much a first or last name agreement is worth, times 3 for the pair: the same name is 3.0
+#: points, a nickname 2.4, a one-letter typo 1.8, an initial 1.2, a nickname and a typo 1.4.
+FIRST_NAME = {"same": 1.0, "nickname": 0.8, "typo": 0.6, "initial": 0.4}
+LAST_NAME = {"same": 1.0, "typo": 0.6}
+
+
+def _first_agreement(a: str, b: str) -> str:
+    if a == b:
+        return "same"
+    if same_given_name(a, b):
+        return "nickname"
+    if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
+        return "initial"
+    if a[0] == b[0] and JaroWinkler.similarity(a, b) >= 0.9:
+        return "typo"
+    return ""
+
+
+def _last_agreement(a: str, b: str) -> str:
+    if a == b:
+        return "same"
+    if min(len(a), len(b)) >= 4 and JaroWinkler.similarity(a, b) >= 0.92:
+        return "typo"
+    return ""
+
+
+def _name_points(a: NameParts, b: NameParts) -> tuple[float, str]:
+    first, last = _first_agreement(a.first, b.first), _last_agreement(a.last, b.last)
+    if not first or not last:
+        return 0.0, ""
+    points = round(3.0 * FIRST_NAME[first] * LAST_NAME[last], 2)
+    if first == last == "same":
+        return points, f"same name ({a.full})"
+    parts = []
+    if first != "same":
+        parts.append({"nickname": f"{a.first} and {b.first} are the same given name", "initial": f"initial {a.first[0]}. matches",
+                      "typo": f"first names {a.first} and {b.first} differ by a typo"}[first])
+    if last != "same":
+        parts.append(f"last names {a.last} and {b.last} differ by a typo")
+    return points, "; ".join(parts)
+
+
+def _email_spells(email: str, name: NameParts) -> float:
+    """1.0 when the address is made of the name (bob.chen@, rchen@, chenr@), 0.5 when it holds the
+    given name (benjamin1767@), else 0."""
+    local = email.split("@", 1)[0]
+    compact = "".join(ch for ch in local if ch.isalnum())
+    last = name.last.replace(" ", "")
+    firsts = name_variants(name.first) | {name.first}
+    if any(compact in (f"{f}{last}", f"{last}{f}", f"{f[0]}{last}", f"{f}{last[0]}") for f in firsts) or (
+        len(last) >= 4 and last in compact and any(f in compact for f in firsts)
+    ):
+        return 1.0
+    letters = "".join(ch for ch in local if ch.isalpha())
+    return 0.5 if any(len(f) >= 4 and letters.startswith(f) for f in firsts) else 0.0
+
+
+def _domain_is(domain: str, organization: str) -> bool:
+    """Whether ``acme-robotics.example`` looks like the domain of ``acme robotics`` (normalised)."""
+    label = "".join(ch for ch in domain.split(".")[0] if ch.isalnum())
+    compact = organization.replace(" ", "")
+    return len(label) >= 3 and (label == compact or compact.startswith(label) or label.startswith(compact))
+
+
+def _works_at(a: Profile, b: Profile) -> bool:
+    """Whether one of ``a``'s work addresses is at one of ``b``'s organizations."""
+    domains = {e.rsplit("@", 1)[-1] for e in a.emails} - FREE_MAIL
+    return any(_domain_is(d, o) for d in domains for o in b.organizations)
+
+
+def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
+    """How strongly ``a`` and ``b`` look like the same human.
+
+    ``namesakes`` is how many *other* people in the workspace share the best-matching name and are
+    known to be someone else than ``b`` (see ``graphsvc.merging``).
+
+    >>> a = Profile("p1", {NameParts("robert", "chen")}, {"acme"})
+    >>> b = Profile("p2", {NameParts("bob", "chen")}, {"acme"})
+    >>> score(a, b).points, score(a, b).auto_merge
+    (5.0, True)
+    """
+    for kind in sorted(set(a.single_keys) & set(b.single_keys)):
+        if not a.single_keys[kind] & b.single_keys[kind]:
+            return MatchScore(0.0, (), conflict=f"different {kind} accounts")
+    best, why = 0.0, ""
+    for x in a.names:
+        for y in b.names:
+            points, reason = _name_points(x, y)
+            if points > best:
+                best, why = points, reason
+    if best == 0.0:
+        return MatchScore(0.0, ())
+    points, reasons = best, [why]
+    if namesakes == 0:
+        points += 1.0
+        reasons.append("nobody else has that name")
+    elif namesakes >= 2:
+        points -= 1.0
+        reasons.append(f"{namesakes} others have that name")
+    if a.organizations and b.organizations:
+        if a.organizations & b.organizations:
+            points += 2.0
+            reasons.append(f"same organization ({sorted(a.organizations & b.organizations)[0]})")
+        elif _works_at(a, b) or _works_at(b, a):
+            points += 1.0  # another organization in one source, but a work address at the other's: a job change
+            reasons.append("a work e-mail at the other's organization")
+        else:
+            points -= 2.0
+            reasons.append("different organizations")
+    domains_a = {e.rsplit("@", 1)[-1] for e in a.emails} - FREE_MAIL
+    domains_b = {e.rsplit("@", 1)[-1] for e in b.emails} - FREE_MAIL
+    if domains_a and domains_b:
+        # Two work addresses and none in common (else they would be one record already): a
+        # company gives one person one address, so these are most likely two people.
+        points -= 1.5
+        reasons.append("different work e-mail addresses")
+    elif not (a.organizations and b.organizations):
+        # a work address on one side, an organization on the other (and nothing else to compare)
+        for domains, organizations in ((domains_a, b.organizations), (domains_b, a.organizations)):
+            if domains and organizations:
+                if any(_domain_is(d, o) for d in domains for o in organizations):
+                    points += 1.5
+                    reasons.append(f"a work e-mail at {sorted(organizations)[0]}")
+                else:
+                    points -= 1.5
+                    reasons.append("a work e-mail at another organization")
+                break
+    # An address that spells the other's name bridges a nickname or a typo; with the very same
+    # name on both sides it adds nothing.
+    spelled = max([_email_spells(e, n) for e in a.emails for n in b.names] + [_email_spells(e, n) for e in b.emails for n in a.names], default=0.0)
+    if best < 3.0 and spelled:
+        points += spelled
+        reasons.append("an e-mail address spells the name" if spelled == 1.0 else "an e-mail address holds the given name")
+    shared = a.contexts & b.contexts
+    if shared:
+        points += 1.0
+        reasons.append("a shared event or acquaintance")
+    return MatchScore(points, tuple(reasons))

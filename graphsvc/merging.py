@@ -1,0 +1,325 @@
+"""Merging, splitting and finding duplicate people in a workspace.
+
+A merge never rewrites a record: it notes that the absorbed records are part of the surviving
+person (see ``graphsvc.clusters``), so ``split_person`` can always restore them exactly, and
+a split (or a dismissed duplicate) is remembered as "different people" so that automatic
+merging never joins them again. Scores and thresholds live in ``graphsvc.matching``.
+
+Everything here takes the *raw* store (records, not the clustered view).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Iterable
+
+from graphsvc.clusters import Clusters, combine
+from graphsvc.errors import Conflict, NotFound
+from graphsvc.identity import SINGLE_VALUED
+from graphsvc.matching import MAX_BLOCK, MatchScore, NameParts, Profile, _name_points, blocking_keys, score
+from graphsvc.model import Person
+from graphsvc.store.protocol import Store
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """Two people who may be one, with the points and reasons (``auto``: above the merge threshold)."""
+
+    a: str
+    b: str
+    points: float
+    reasons: tuple[str, ...]
+    auto: bool
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    person: Person  # the merged person (a preview when not applied)
+    absorbed: tuple[str, ...]  # the records that joined it
+    score: MatchScore
+    applied: bool
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    people: tuple[Person, ...]  # the person that remains first, then each restored one
+
+
+# ----------------------------------------------------------------------------------------------
+# profiles
+
+
+class _Workspace:
+    """What comparisons need from one workspace, loaded in bulk and kept current as merges happen."""
+
+    def __init__(self, store: Store, workspace_id: str, contexts: dict[str, set[str]] | None = None) -> None:
+        self.store, self.ws = store, workspace_id
+        self.clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+        self.distinct = store.distinct_pairs(workspace_id)
+        self.members = set(store.member_ids(workspace_id))
+        self.contexts = contexts or {}
+        self.profiles: dict[str, Profile] = {}
+
+    def canonical(self, record: str) -> str:
+        return self.clusters.canonical(record)
+
+    def load(self, people: Iterable[str]) -> None:
+        wanted = {self.canonical(p) for p in people} - set(self.profiles)
+        records = {r: p for p in wanted for r in self.clusters.records_of(p)}
+        found = self.store.get_people(self.ws, records)
+        for record, person in records.items():
+            if record not in found:
+                continue
+            profile = self.profiles.setdefault(person, Profile(person))
+            self._add_record(profile, found[record])
+
+    def _add_record(self, profile: Profile, record: Person) -> None:
+        profile.add_name(record.first_name, record.last_name, record.display_name)
+        profile.add_organization(record.organization)
+        profile.emails.update(record.emails)
+        profile.is_member = profile.is_member or record.id in self.members
+        profile.contexts.update(self.contexts.get(record.id, ()))
+        for kind, value in self.store.keys_of(self.ws, record.id):
+            if kind in SINGLE_VALUED:
+                profile.single_keys.setdefault(kind, set()).add(value)
+
+    def are_distinct(self, a: str, b: str) -> bool:
+        ra, rb = self.clusters.records_of(a), self.clusters.records_of(b)
+        return any(tuple(sorted((x, y))) in self.distinct for x in ra for y in rb)
+
+    def join(self, survivor: str, absorbed: str, *, manual: bool = False) -> tuple[str, ...]:
+        """Merge ``absorbed`` (and everything merged into it) into ``survivor``, in the store and here."""
+        moving = self.clusters.records_of(absorbed)
+        self.store.set_merged_into(self.ws, moving, survivor, manual=manual)
+        merge_map = dict(self.clusters.survivor_of)
+        merge_map.update({r: survivor for r in moving})
+        self.clusters = Clusters.from_merge_map(merge_map)
+        if absorbed in self.profiles and survivor in self.profiles:
+            _absorb(self.profiles[survivor], self.profiles.pop(absorbed))
+        return moving
+
+
+def _namesakes(profile: Profile, candidate: Profile, others: Iterable[Profile], points: float) -> int:
+    """How many ``others`` match ``profile``'s name at least as well as ``candidate`` does and are
+    known to be someone else than ``candidate`` (another account of a kind a person has one of,
+    or another organization), or two of whom are known to be different people. A bare name
+    elsewhere is no evidence of a second person."""
+    rivals = [other for other in others if _best_name(profile.names, other.names) >= points]
+    different = sum(1 for other in rivals if _different_people(candidate, other))
+    if any(_different_people(x, y) for x, y in combinations(rivals, 2)):
+        # at least two other people have the name; the candidate may well be one of them
+        return max(different, 2)
+    return different
+
+
+def _different_people(a: Profile, b: Profile) -> bool:
+    if any(a.single_keys[k].isdisjoint(b.single_keys[k]) for k in set(a.single_keys) & set(b.single_keys)):
+        return True
+    return bool(a.organizations and b.organizations and a.organizations.isdisjoint(b.organizations))
+
+
+def _best_name(a: set[NameParts], b: set[NameParts]) -> float:
+    return max((_name_points(x, y)[0] for x in a for y in b), default=0.0)
+
+
+def _blocks_of(profile: Profile) -> list[str]:
+    return sorted({key for parts in profile.names for key in blocking_keys(parts)})
+
+
+# ----------------------------------------------------------------------------------------------
+# automatic merging during imports
+
+
+def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> list[tuple[str, str, MatchScore]]:
+    """Merge each new record into the one person it clearly is, if any; ``(survivor, absorbed, score)`` per merge.
+
+    A record merges when its best match reaches ``AUTO_MERGE`` points, nothing rules the pair out
+    (different single-valued accounts, a recorded "different people"), and no other person
+    matches it as well (a tie is left for a human: ``graphsvc duplicates``).
+    """
+    new = list(dict.fromkeys(new_records))
+    if not new:
+        return []
+    space = _Workspace(store, workspace_id)
+    space.load(new)
+    blocks = {pid: _blocks_of(space.profiles[pid]) for pid in new if pid in space.profiles}
+    in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys})
+    space.load({p for ids in in_blocks.values() if len(ids) <= MAX_BLOCK for p in ids})
+    merges: list[tuple[str, str, MatchScore]] = []
+    fresh = set(new)
+    for record in new:
+        me = space.canonical(record)
+        if me != record or me not in space.profiles:
+            continue  # already merged into someone earlier in this batch
+        candidates = sorted({
+            space.canonical(p) for b in blocks.get(record, ()) if len(in_blocks.get(b, ())) <= MAX_BLOCK for p in in_blocks.get(b, ())
+        } - {me})
+        others = [space.profiles[c] for c in candidates if c in space.profiles]
+        ranked: list[tuple[float, str, MatchScore]] = []
+        for other in others:
+            name_points = _best_name(space.profiles[me].names, other.names)
+            rivals = [o for o in others if o is not other]
+            result = score(space.profiles[me], other, namesakes=_namesakes(space.profiles[me], other, rivals, name_points))
+            if result.auto_merge and not space.are_distinct(me, other.id):
+                ranked.append((result.points, other.id, result))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        if len(ranked) > 1 and ranked[1][0] == ranked[0][0] and _different_people(space.profiles[ranked[0][1]], space.profiles[ranked[1][1]]):
+            continue  # two different people fit equally well: a human decides
+        _, other_id, result = ranked[0]
+        survivor, absorbed = _survivor(space, other_id, me, fresh)
+        space.join(survivor, absorbed)
+        merges.append((survivor, absorbed, result))
+    return merges
+
+
+def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> list[str]:
+    """Undo the automatic merges that what was learnt since contradicts; the records set free.
+
+    A record merged on a name alone may later turn out to work elsewhere, or hold another
+    LinkedIn profile: each automatically merged record of a person whose records changed is
+    compared again with the rest of that person, and leaves when the match no longer holds.
+    Merges made by hand stay. Freed and changed records are offered to ``auto_merge`` again.
+    """
+    changed = list(dict.fromkeys(changed_records))
+    clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+    persons = sorted({clusters.canonical(r) for r in changed} & set(clusters.records))
+    manual = store.manual_merges(workspace_id)
+    space = _Workspace(store, workspace_id)
+    freed: list[str] = []
+    for person in persons:
+        records = list(clusters.records_of(person))
+        found = store.get_people(workspace_id, records)
+        profiles = {}
+        for record in records:
+            if record in found:
+                profiles[record] = Profile(record)
+                space._add_record(profiles[record], found[record])
+        for record in records[1:]:
+            if record in manual or record not in profiles:
+                continue
+            rest = Profile(person)
+            for other in records:
+                if other != record and other not in freed and other in profiles:
+                    _absorb(rest, profiles[other])
+            if not score(profiles[record], rest).auto_merge:
+                freed.append(record)
+    if freed:
+        store.set_merged_into(workspace_id, freed, None)
+    # what a record learnt may also be what links it to someone (a work address, a company)
+    auto_merge(store, workspace_id, [*freed, *changed])
+    return freed
+
+
+def _absorb(into: Profile, other: Profile) -> None:
+    into.names |= other.names
+    into.organizations |= other.organizations
+    into.emails |= other.emails
+    into.contexts |= other.contexts
+    into.is_member = into.is_member or other.is_member
+    for kind, values in other.single_keys.items():
+        into.single_keys.setdefault(kind, set()).update(values)
+
+
+def _survivor(space: _Workspace, a: str, b: str, fresh: set[str]) -> tuple[str, str]:
+    """Members survive, then people known before this batch, then the smaller id."""
+
+    def rank(pid: str) -> tuple[bool, bool, str]:
+        return (not space.profiles[pid].is_member, pid in fresh, pid)
+
+    first, second = sorted((a, b), key=rank)
+    return first, second
+
+
+# ----------------------------------------------------------------------------------------------
+# what a human decides
+
+
+def find_duplicates(
+    store: Store, workspace_id: str, *, contexts: dict[str, set[str]] | None = None, include_auto: bool = True
+) -> list[DuplicateCandidate]:
+    """Every pair of people in the workspace that may be one person, best first.
+
+    ``contexts`` (record id -> events and acquaintances) adds co-occurrence as support; pairs a
+    user marked as different people are left out.
+    """
+    space = _Workspace(store, workspace_id, contexts)
+    groups = [sorted({space.canonical(p) for p in group}) for group in store.block_groups(workspace_id, MAX_BLOCK)]
+    groups = [g for g in groups if len(g) > 1]
+    space.load({p for g in groups for p in g})
+    best: dict[tuple[str, str], DuplicateCandidate] = {}
+    for group in groups:
+        profiles = [space.profiles[p] for p in group if p in space.profiles]
+        for x, y in combinations(profiles, 2):
+            pair = (x.id, y.id) if x.id < y.id else (y.id, x.id)
+            if pair in best or space.are_distinct(*pair):
+                continue
+            name_points = _best_name(x.names, y.names)
+            rivals = [p for p in profiles if p is not x and p is not y]
+            result = score(x, y, namesakes=_namesakes(x, y, rivals, name_points))
+            if result.candidate and (include_auto or not result.auto_merge):
+                best[pair] = DuplicateCandidate(pair[0], pair[1], result.points, result.reasons, result.auto_merge)
+    return sorted(best.values(), key=lambda c: (-c.points, c.a, c.b))
+
+
+def merge_people(store: Store, workspace_id: str, a: str, b: str, *, dry_run: bool = False) -> MergeResult:
+    """Merge person ``b`` into person ``a`` (a member always survives). ``dry_run`` shows the
+    result and changes nothing. Different single-valued accounts (two LinkedIn profiles) refuse."""
+    space = _Workspace(store, workspace_id)
+    first, second = space.canonical(a), space.canonical(b)
+    for given, person in ((a, first), (b, second)):
+        if not store.get_people(workspace_id, [person]):
+            raise NotFound(f"no person {given!r}")
+    if first == second:
+        raise Conflict(f"{a!r} and {b!r} are already the same person")
+    space.load([first, second])
+    result = score(space.profiles[first], space.profiles[second])
+    if result.conflict:
+        raise Conflict(f"{a!r} and {b!r} cannot be one person: {result.conflict}")
+    survivor, absorbed = (second, first) if space.profiles[second].is_member and not space.profiles[first].is_member else (first, second)
+    moving = space.clusters.records_of(absorbed)
+    order = [*space.clusters.records_of(survivor), *moving]
+    records = store.get_people(workspace_id, order)
+    preview = combine([records[r] for r in order if r in records], any(r in space.members for r in records))
+    if dry_run:
+        return MergeResult(preview, moving, result, applied=False)
+    with store.atomic():
+        for x in space.clusters.records_of(survivor):
+            for y in moving:
+                store.remove_distinct(workspace_id, x, y)
+        space.join(survivor, absorbed, manual=True)
+    return MergeResult(preview, moving, result, applied=True)
+
+
+def split_person(store: Store, workspace_id: str, person: str, *, record: str | None = None) -> SplitResult:
+    """Undo the merges that made ``person``: every record (or just ``record``) becomes its own
+    person again, and is remembered as a different person so automatic merging leaves it alone."""
+    clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+    survivor = clusters.canonical(person)
+    records = clusters.records_of(survivor)
+    if len(records) == 1:
+        raise Conflict(f"{person!r} is a single record: there is nothing to split")
+    if record is not None and (record not in records or record == survivor):
+        raise NotFound(f"{record!r} is not a record merged into {person!r}")
+    leaving = (record,) if record else records[1:]
+    staying = [r for r in records if r not in leaving]
+    with store.atomic():
+        store.set_merged_into(workspace_id, leaving, None)
+        for x in staying:
+            for y in leaving:
+                store.add_distinct(workspace_id, x, y)
+        for x, y in combinations(leaving, 2):
+            store.add_distinct(workspace_id, x, y)
+    found = store.get_people(workspace_id, [survivor, *leaving])
+    return SplitResult(tuple(found[p] for p in (survivor, *leaving) if p in found))
+
+
+def dismiss_duplicate(store: Store, workspace_id: str, a: str, b: str) -> None:
+    """Record that ``a`` and ``b`` are different people: they stop being listed and never auto-merge."""
+    clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+    with store.atomic():
+        for x in clusters.records_of(a):
+            for y in clusters.records_of(b):
+                store.add_distinct(workspace_id, x, y)

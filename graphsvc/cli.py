@@ -478,6 +478,35 @@ def not_duplicate(
     console.print("Noted: different people.")
 
 
+@app.command("do-not-ask")
+def do_not_ask(
+    person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    undo: bool = typer.Option(False, "--undo", help="Ask them again."),
+) -> None:
+    """Never ask this person for an introduction: intro paths go around them."""
+    with _session() as service:
+        found = service.set_do_not_ask(service.workspace().id, person, not undo)
+    console.print(f"{found.display_name}: {'may be asked again' if undo else 'never asked for introductions'}")
+
+
+@app.command()
+def forget(
+    person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Erase everything known about a person (a privacy request); later imports leave them out."""
+    with _session() as service:
+        ws = service.workspace().id
+        match = service.find_person(ws, person)
+        if match.person is None:
+            service.resolve_people(ws, [person], "person")  # raises with the candidates
+            return
+        if not yes and not typer.confirm(f"Erase everything about {match.person.display_name} ({match.person.id})?"):
+            raise typer.Exit(1)
+        person_id, removed = service.forget_person(ws, match.person.id)
+    console.print(f"Forgot {person_id}: {removed} pieces of evidence erased; imports will leave them out.")
+
+
 @app.command()
 def tag(
     person: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),

@@ -162,3 +162,11 @@ class ClusteredStore:
 
     def tags_of(self, workspace_id: str, person_id: str) -> list[str]:
         return sorted({t for r in self.clusters(workspace_id).records_of(person_id) for t in self.raw.tags_of(workspace_id, r)})
+
+    # marks ----------------------------------------------------------------------------------------
+    def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: Any) -> None:
+        self.raw.set_do_not_ask(workspace_id, self.clusters(workspace_id).canonical(person_id), flag, at)
+
+    def do_not_ask(self, workspace_id: str) -> set[str]:
+        clusters = self.clusters(workspace_id)
+        return {clusters.canonical(p) for p in self.raw.do_not_ask(workspace_id)}

@@ -19,6 +19,7 @@ shows merged records as one person).
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from graphsvc.matching import blocking_keys, name_parts
@@ -90,6 +91,15 @@ class Resolver:
         #: Records that learnt something since ``take_changed()``: automatic merges they are part
         #: of are checked again (``graphsvc.merging.recheck``).
         self.changed: list[str] = []
+        self._forgotten: set[str] | None = None
+
+    def is_forgotten(self, ref: PersonRef) -> bool:
+        """Whether ``ref`` carries a key of someone the workspace was asked to forget."""
+        if self._forgotten is None:
+            self._forgotten = self.store.forgotten_keys(self.workspace_id)
+        return bool(self._forgotten) and any(
+            key_hash(self.workspace_id, kind, value) in self._forgotten for kind, value in identity_keys(ref) if kind not in NAME_KEYS
+        )
 
     def resolve(self, ref: PersonRef, *, as_owner: bool = False, mention: str = "") -> str:
         """The record ``ref`` is, created if new. ``mention`` (the source format) scopes a bare
@@ -205,6 +215,11 @@ class Resolver:
 def _is_real_name(value: str) -> bool:
     """False for the placeholders a person is shown by until a source gives a name (an email, a URL, a handle, an id)."""
     return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower() and not re.match(r"^[a-z_]+:\S+$", value)
+
+
+def key_hash(workspace_id: str, kind: str, value: str) -> str:
+    """How a forgotten person's identity key is remembered: enough to recognise it, not to read it."""
+    return hashlib.sha256(f"{workspace_id}\x1f{kind}\x1f{value}".encode()).hexdigest()
 
 
 def _scoped(keys: list[tuple[str, str]], mention: str) -> list[tuple[str, str]]:

@@ -213,6 +213,8 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
                 return "evidence about the export's owner, but the owner is unknown (pass --owner)"
             if ref is not None and (ref.is_empty() or not identity_keys(ref)):
                 return "no usable name, email, phone or profile to recognise the person by"
+            if ref is not None and resolver.is_forgotten(ref):
+                return "a person this workspace was asked to forget (forgetPerson): not imported"
         if isinstance(record, Link) and record.source is None and record.target is None:
             return "the export's owner linked to themselves"
         if isinstance(record, Connection) and job.owner_person_id is None:

@@ -21,8 +21,8 @@ from graphsvc.analytics.strength import TieStrength, TieView, model_with_half_li
 from graphsvc.analytics.structure import Broker, Community, brokers, communities
 from graphsvc.clusters import ClusteredStore
 from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
-from graphsvc.errors import InvalidArgument, NotFound
-from graphsvc.identity import fold, linkedin_slug, normalise_email, normalise_organization
+from graphsvc.errors import Conflict, InvalidArgument, NotFound
+from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
@@ -278,7 +278,10 @@ class Graphsvc:
             sources = self.store.member_ids(workspace_id)
             if not sources:
                 raise InvalidArgument("the workspace has no members yet: import an export with an owner, or pass 'from'")
-        avoided = self.resolve_people(workspace_id, avoid, "avoid")
+        # people marked do-not-ask are never the ones asked to introduce (they stay reachable)
+        avoided = self.resolve_people(workspace_id, avoid, "avoid") + sorted(
+            self.store.do_not_ask(workspace_id) - targets - set(sources)
+        )
         paths, spof = rank_intro_paths(
             view, self.people_lookup(workspace_id), sources, targets - set(sources), k=k, max_hops=max_hops,
             avoid=avoided, diverse=diverse,
@@ -314,6 +317,35 @@ class Graphsvc:
 
     def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:
         return channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
+
+    # privacy and etiquette ------------------------------------------------------------------------
+    def set_do_not_ask(self, workspace_id: str, person: str, do_not_ask: bool = True) -> Person:
+        """Mark a person nobody should be asked for an introduction: intro paths go around them
+        (they can still be reached as a target)."""
+        (person_id,) = self.resolve_people(workspace_id, [person], "person")
+        with self.store.atomic():
+            self.store.set_do_not_ask(workspace_id, person_id, do_not_ask, datetime.now(timezone.utc))
+        return self.store.get_people(workspace_id, [person_id])[person_id]
+
+    def forget_person(self, workspace_id: str, person: str) -> tuple[str, int]:
+        """Erase everything known about a person (every record merged into them, their keys,
+        sightings, evidence, tags and marks), for a privacy request. Their exact keys are kept
+        only as hashes, so later imports leave rows about them out (rejected with the reason).
+        Workspace members cannot be forgotten (their exports are the workspace). Returns the
+        person's id and how many pieces of evidence were erased."""
+        (person_id,) = self.resolve_people(workspace_id, [person], "person")
+        clusters = self.store.clusters(workspace_id)  # type: ignore[attr-defined]
+        records = clusters.records_of(person_id)
+        members = set(self.raw_store.member_ids(workspace_id))
+        if members & set(records):
+            raise Conflict("a workspace member cannot be forgotten: their exports are the workspace's data")
+        hashes = {
+            key_hash(workspace_id, kind, value)
+            for record in records for kind, value in self.raw_store.keys_of(workspace_id, record) if kind not in NAME_KEYS
+        }
+        with self.raw_store.atomic():
+            removed = self.raw_store.forget_people(workspace_id, records, hashes)
+        return person_id, removed
 
     # duplicates, merges and splits (graphsvc/merging.py) --------------------------------------------
     def duplicates(self, workspace_id: str, *, include_auto: bool = True) -> list[DuplicateCandidate]:

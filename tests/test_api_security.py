@@ -141,12 +141,14 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
         elif name == "cancelImport":
             response = _post(env["client"], {"query": f'mutation {{ cancelImport(id: "{env["beta_job"]}") {{ id status }} }}'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-        elif name in ("mergePeople", "dismissDuplicate", "splitPerson"):
+        elif name in ("mergePeople", "dismissDuplicate", "splitPerson", "setDoNotAsk", "forgetPerson"):
             beatrix = next(p.id for p in service.store.search_people(beta, "Beatrix", 5))
             document = {
                 "mergePeople": f'mutation {{ mergePeople(a: "{beatrix}", b: "{scenario.OWNER}") {{ applied }} }}',
                 "dismissDuplicate": f'mutation {{ dismissDuplicate(a: "{beatrix}", b: "{scenario.OWNER}") }}',
                 "splitPerson": f'mutation {{ splitPerson(person: "{beatrix}") {{ people {{ id }} }} }}',
+                "setDoNotAsk": f'mutation {{ setDoNotAsk(person: "{beatrix}") {{ id }} }}',
+                "forgetPerson": f'mutation {{ forgetPerson(person: "{beatrix}") {{ personId }} }}',
             }[name]
             response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT", response.text  # nobody has that id here

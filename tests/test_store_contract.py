@@ -387,6 +387,66 @@ def test_tags_are_scoped_and_idempotent(store: Any) -> None:
     assert store.tags_of(b, "p_1") == [] and store.people_with_tag(b, "investor") == []
 
 
+def test_merges_are_undoable_scoped_and_hide_the_absorbed_from_search(store: Any) -> None:
+    a, b = store.workspace(fresh_name("merge-a")).id, store.workspace(fresh_name("merge-b")).id
+    with store.atomic():
+        for ws in (a, b):
+            store.add_person(ws, person("p_1", "Robert Chen"))
+            store.add_person(ws, person("p_2", "Bob Chen"))
+            store.add_person(ws, person("p_3", "Bobby Chen"))
+    version = store.data_version(a)
+    with store.atomic():
+        store.set_merged_into(a, ["p_2"], "p_1")
+        store.set_merged_into(a, ["p_3"], "p_1", manual=True)
+        store.add_distinct(a, "p_2", "p_9")
+    assert store.data_version(a) > version
+    assert store.merge_map(a) == {"p_2": "p_1", "p_3": "p_1"} and store.manual_merges(a) == {"p_3"}
+    assert [p.id for p in store.search_people(a, "chen", 10)] == ["p_1"] and store.count_people(a, "chen") == 1
+    assert store.merge_map(b) == {} and store.count_people(b, "chen") == 3 and store.distinct_pairs(b) == set()
+    assert store.distinct_pairs(a) == {("p_2", "p_9")}
+    with store.atomic():
+        store.set_merged_into(a, ["p_2", "p_3"], None)
+        store.remove_distinct(a, "p_9", "p_2")
+    assert store.merge_map(a) == {} and store.manual_merges(a) == set() and store.distinct_pairs(a) == set()
+    assert store.count_people(a, None) == 3
+
+
+def test_name_blocks_group_people_to_compare(store: Any) -> None:
+    from graphsvc.identity import record_blocks
+
+    ws = store.workspace(fresh_name("blocks")).id
+    with store.atomic():
+        for p in (person("p_1", "Robert Chen", first_name="Robert", last_name="Chen"), person("p_2", "Bob Chen", first_name="Bob", last_name="Chen"),
+                  person("p_3", "Ana Ruiz", first_name="Ana", last_name="Ruiz")):
+            store.add_person(ws, p)
+            record_blocks(store, ws, p)
+    assert store.people_in_blocks(ws, ["n:robert|chen"]) == {"n:robert|chen": ["p_1", "p_2"]}
+    assert ["p_1", "p_2"] in list(store.block_groups(ws, 10)) and all("p_3" not in g for g in store.block_groups(ws, 10))
+
+
+def test_do_not_ask_and_forget(store: Any) -> None:
+    a, b = store.workspace(fresh_name("forget-a")).id, store.workspace(fresh_name("forget-b")).id
+    at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with store.atomic():
+        for ws in (a, b):
+            store.add_person(ws, person("p_1", "Owner"))
+            store.add_person(ws, person("p_2", "Tara Voss"))
+            store.add_key(ws, "email", "tara@example.org", "p_2")
+            store.add_evidence(ws, [Evidence(f"ev_{ws[-4:]}", EvidenceKind.CONNECTION, Channel.LINKEDIN, "p_1", "p_2", None, at, "j", "mutual")])
+    store.add_tag(a, "p_2", "investor")
+    with store.atomic():
+        store.set_do_not_ask(a, "p_2", True, at)
+    assert store.do_not_ask(a) == {"p_2"} and store.do_not_ask(b) == set()
+    version = store.data_version(a)
+    with store.atomic():
+        assert store.forget_people(a, ["p_2"], ["hash-1"]) == 1
+    assert store.data_version(a) > version
+    assert store.get_people(a, ["p_2"]) == {} and store.person_for_key(a, "email", "tara@example.org") is None
+    assert store.count_evidence(a) == 0 and store.people_with_tag(a, "investor") == [] and store.do_not_ask(a) == set()
+    assert store.forgotten_keys(a) == {"hash-1"} and store.forgotten_keys(b) == set()
+    assert store.get_people(b, ["p_2"]) and store.count_evidence(b) == 1  # the other workspace keeps its own
+
+
 def test_tokens_are_hashed_scoped_and_revocable(store: Any) -> None:
     from graphsvc import auth
 

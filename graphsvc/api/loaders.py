@@ -30,6 +30,7 @@ class Loaders:
         self._people: DataLoader[str, Person | None] = DataLoader(load_fn=self._load_people)
         self._views: DataLoader[datetime | None, TieView] = DataLoader(load_fn=self._load_views)
         self._directory: DataLoader[str, Directory] = DataLoader(load_fn=self._load_directories)
+        self._do_not_ask: DataLoader[str, set[str]] = DataLoader(load_fn=self._load_do_not_ask)
 
     async def person(self, person_id: str) -> Person | None:
         return await self._people.load(person_id)
@@ -43,6 +44,13 @@ class Loaders:
 
     async def directory(self) -> Directory:
         return await self._directory.load(self.workspace_id)
+
+    async def do_not_ask(self) -> set[str]:
+        """Who must not be asked for introductions (one store call per operation)."""
+        return await self._do_not_ask.load(self.workspace_id)
+
+    async def _load_do_not_ask(self, workspace_ids: list[str]) -> list[set[str]]:
+        return await asyncio.to_thread(lambda: [self.service.store.do_not_ask(w) for w in workspace_ids])
 
     async def _load_people(self, ids: list[str]) -> list[Person | None]:
         found = await asyncio.to_thread(self.service.store.get_people, self.workspace_id, ids)

@@ -1334,6 +1334,51 @@ class Neo4jStore:
         every = self._blocks(workspace_id)
         return iter([every[b] for b in sorted(every) if 2 <= len(every[b]) <= max_size])
 
+    # do not ask, forget (written directly: a user's decisions, never part of an import batch) ------
+    @_guarded
+    def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: datetime) -> None:
+        self._driver.execute_query(
+            "MATCH (p:Person {workspace: $ws, id: $pid}) SET p.doNotAsk = CASE WHEN $flag THEN coalesce(p.doNotAsk, $at) ELSE null END "
+            "WITH count(p) AS n MATCH (w:Workspace {id: $ws}) SET w.dataVersion = coalesce(w.dataVersion, 0) + 1",
+            {"ws": workspace_id, "pid": person_id, "flag": flag, "at": at.isoformat()}, database_=self.database,
+        )
+
+    @_guarded
+    def do_not_ask(self, workspace_id: str) -> set[str]:
+        rows = self._read("MATCH (p:Person {workspace: $ws}) WHERE p.id IS NOT NULL AND p.doNotAsk IS NOT NULL RETURN p.id AS id", ws=workspace_id)
+        return {r["id"] for r in rows}
+
+    @_guarded
+    def forget_people(self, workspace_id: str, person_ids: Iterable[str], key_hashes: Iterable[str]) -> int:
+        ids, hashes = sorted(set(person_ids)), sorted(set(key_hashes))
+
+        def work(tx: Any) -> int:
+            removed = tx.run(
+                f"MATCH (a:Person {{workspace: $ws}})-[e:{_EVIDENCE_PATTERN}]-() WHERE a.id IN $ids AND e.workspace = $ws "
+                "RETURN count(DISTINCT e) AS n",
+                ws=workspace_id, ids=ids,
+            ).single()["n"]
+            tx.run("MATCH (p:Person {workspace: $ws}) WHERE p.id IN $ids DETACH DELETE p", ws=workspace_id, ids=ids).consume()
+            tx.run("MATCH (k:IdentityKey {workspace: $ws}) WHERE k.person IN $ids DELETE k", ws=workspace_id, ids=ids).consume()
+            tx.run("MATCH (d:DistinctPair {workspace: $ws}) WHERE d.a IN $ids OR d.b IN $ids DELETE d", ws=workspace_id, ids=ids).consume()
+            tx.run(
+                "MATCH (w:Workspace {id: $ws}) SET w.members = [m IN coalesce(w.members, []) WHERE NOT m IN $ids], "
+                "w.forgottenKeys = coalesce(w.forgottenKeys, []) + [h IN $hashes WHERE NOT h IN coalesce(w.forgottenKeys, [])], "
+                "w.dataVersion = coalesce(w.dataVersion, 0) + 1, w.generation = coalesce(w.generation, 0) + 1",
+                ws=workspace_id, ids=ids, hashes=hashes,
+            ).consume()
+            return int(removed)
+
+        with self._session() as session:
+            removed = session.execute_write(work)
+        self._caches.pop(workspace_id, None)
+        return removed
+
+    @_guarded
+    def forgotten_keys(self, workspace_id: str) -> set[str]:
+        rows = self._read("MATCH (w:Workspace {id: $ws}) RETURN coalesce(w.forgottenKeys, []) AS k", ws=workspace_id)
+        return set(rows[0]["k"]) if rows else set()
+
     # derived KNOWS ------------------------------------------------------------------------------
     @_guarded
     def refresh_knows(

@@ -92,5 +92,16 @@ class Store(Protocol):
     def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
         """The person ids of every block with 2 to ``max_size`` people."""
 
+    # privacy and etiquette
+    def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: datetime) -> None:
+        """Mark (or unmark) a person nobody should be asked for an introduction."""
+
+    def do_not_ask(self, workspace_id: str) -> set[str]: ...
+    def forget_people(self, workspace_id: str, person_ids: Iterable[str], key_hashes: Iterable[str]) -> int:
+        """Erase the records, keys, sightings, evidence (returns how many), tags, merges and marks of
+        ``person_ids``; remember ``key_hashes`` so that imports leave them out from now on."""
+
+    def forgotten_keys(self, workspace_id: str) -> set[str]: ...
+
     def atomic(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...

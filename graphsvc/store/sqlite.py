@@ -87,6 +87,13 @@ MIGRATIONS: list[str] = [
     CREATE TABLE person_blocks (workspace_id TEXT NOT NULL, block TEXT NOT NULL, person_id TEXT NOT NULL,
         PRIMARY KEY (workspace_id, block, person_id)) WITHOUT ROWID;
     """,
+    # 5: people not to ask for introductions, and the hashed keys of people forgotten on request
+    """
+    CREATE TABLE do_not_ask (workspace_id TEXT NOT NULL, person_id TEXT NOT NULL, since TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, person_id)) WITHOUT ROWID;
+    CREATE TABLE forgotten_keys (workspace_id TEXT NOT NULL, key_hash TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, key_hash)) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -529,3 +536,38 @@ class SQLiteStore:
         )
         for (ids,) in rows:
             yield ids.split(" ")
+
+    # do not ask, forget -----------------------------------------------------------------------------
+    def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: datetime) -> None:
+        if flag:
+            self._db.execute("INSERT OR IGNORE INTO do_not_ask VALUES (?, ?, ?)", (workspace_id, person_id, _ts(at)))
+        else:
+            self._db.execute("DELETE FROM do_not_ask WHERE workspace_id = ? AND person_id = ?", (workspace_id, person_id))
+        self._bump(workspace_id)
+
+    def do_not_ask(self, workspace_id: str) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT person_id FROM do_not_ask WHERE workspace_id = ?", (workspace_id,))}
+
+    def forget_people(self, workspace_id: str, person_ids: Iterable[str], key_hashes: Iterable[str]) -> int:
+        ids = sorted(set(person_ids))
+        removed = 0
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            args = (workspace_id, *chunk)
+            removed += self._db.execute(
+                f"DELETE FROM evidence WHERE workspace_id = ? AND (person_a IN ({marks}) OR person_b IN ({marks}))",
+                (workspace_id, *chunk, *chunk),
+            ).rowcount
+            for table, column in (
+                ("persons", "id"), ("person_keys", "person_id"), ("sightings", "person_id"), ("person_tags", "person_id"),
+                ("members", "person_id"), ("person_blocks", "person_id"), ("do_not_ask", "person_id"),
+                ("person_merges", "absorbed"), ("person_merges", "survivor"), ("distinct_people", "a"), ("distinct_people", "b"),
+            ):
+                self._db.execute(f"DELETE FROM {table} WHERE workspace_id = ? AND {column} IN ({marks})", args)
+        self._db.executemany("INSERT OR IGNORE INTO forgotten_keys VALUES (?, ?)", [(workspace_id, h) for h in key_hashes])
+        self._bump(workspace_id)
+        return removed
+
+    def forgotten_keys(self, workspace_id: str) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT key_hash FROM forgotten_keys WHERE workspace_id = ?", (workspace_id,))}

@@ -58,6 +58,10 @@ class PersonType:
         ctx = info.context
         return [SourceSighting.from_model(s) for s in ctx.service.store.sightings(ctx.workspace_id, str(self.id))]
 
+    @strawberry.field(description="Whether nobody should be asked to introduce through this person (setDoNotAsk): intro paths go around them.")
+    async def do_not_ask(self, info: strawberry.Info) -> bool:
+        return str(self.id) in await info.context.loaders.do_not_ask()
+
     @strawberry.field(description="The tags put on this person in this workspace.")
     def tags(self, info: strawberry.Info) -> list[str]:
         return info.context.service.store.tags_of(info.context.workspace_id, str(self.id))

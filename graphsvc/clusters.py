@@ -113,6 +113,9 @@ class ClusteredStore:
     def keys_of(self, workspace_id: str, person_id: str) -> list[tuple[str, str]]:
         return sorted({k for r in self.clusters(workspace_id).records_of(person_id) for k in self.raw.keys_of(workspace_id, r)})
 
+    def keys_of_many(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        return {pid: keys for pid in person_ids if (keys := self.keys_of(workspace_id, pid))}
+
     def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]:
         clusters = self.clusters(workspace_id)
         person = clusters.canonical(person_id)

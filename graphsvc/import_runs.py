@@ -13,15 +13,20 @@ subscription, while the job runs and for a while after (the last ``KEEP_FINISHED
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections import OrderedDict
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from graphsvc.errors import InvalidArgument, JobNotRunning, NotFound
 from graphsvc.jobs import PreparedImport, Progress
 from graphsvc.model import ImportJob, JobStatus
 from graphsvc.store.protocol import Store
+
+if TYPE_CHECKING:
+    from graphsvc.settings import Settings
 
 KEEP_FINISHED = 256
 #: How long a new run of a job waits for a cancelled run of the same job to reach its batch boundary.
@@ -39,9 +44,13 @@ class Run:
 
 
 class ImportRuns:
-    def __init__(self, store: Store, on_finished: Callable[[ImportJob], None]) -> None:
+    def __init__(self, store: Store, on_finished: Callable[[ImportJob], None], settings: "Settings | None" = None) -> None:
+        """``settings``: the store can be opened again from them, so ``start`` runs each import in
+        a child process (its parsing and matching then never hold up the server's requests: one
+        Python process runs one thread at a time). Without them imports run in a thread."""
         self.store = store
         self.on_finished = on_finished
+        self.settings = settings
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._finished_bytes: OrderedDict[str, tuple[int, int]] = OrderedDict()
@@ -83,7 +92,10 @@ class ImportRuns:
 
         def work() -> None:
             try:
-                self._execute(prepared, run, None)
+                if self.settings is not None and prepared.path is not None:
+                    self._execute_in_child(prepared, run)
+                else:
+                    self._execute(prepared, run, None)
             except Exception:  # recorded on the job as FAILED with its error; nothing to re-raise to
                 pass
             finally:
@@ -111,6 +123,9 @@ class ImportRuns:
             raise NotFound(f"no import job {job_id!r}")
         with self._lock:
             run = self._runs.get(job.id)
+        if job.status is not JobStatus.RUNNING:
+            # its run may still be winding down (a child process that just wrote its end)
+            raise JobNotRunning(f"import job {job_id!r} is {job.status.value}: only a running import can be cancelled")
         if run is None or run.workspace_id != workspace_id:
             if job.status is JobStatus.RUNNING:
                 raise JobNotRunning(
@@ -171,6 +186,36 @@ class ImportRuns:
         finally:
             self._finish(run, prepared.job, ran=not prepared.already_done)
 
+    def _execute_in_child(self, prepared: PreparedImport, run: Run) -> None:
+        """Run the import in a child process; forward cancels to it and its byte progress back."""
+        context = multiprocessing.get_context("spawn")  # no fork: the server has threads
+        stop = context.Event()
+        progress = context.Array("q", 2, lock=False)
+        job = prepared.job
+        child = context.Process(
+            target=_run_in_child, name=f"import-{job.id}", daemon=True,
+            args=(self.settings.model_dump(), prepared.workspace_id, str(prepared.path), prepared.format_given,  # type: ignore[union-attr]
+                  dict(job.options), job.file_name, prepared.batch_rows, stop, progress),
+        )
+        final = job
+        try:
+            child.start()
+            while child.is_alive():
+                child.join(0.2)
+                if run.stop.is_set():
+                    stop.set()
+                if progress[1]:
+                    run.bytes_done, run.bytes_total = progress[0], progress[1]
+            final = self.store.get_job(prepared.workspace_id, job.id) or job
+            if final.status is JobStatus.RUNNING:  # the child died without recording how it ended
+                final.status, final.error = JobStatus.FAILED, f"the import process ended unexpectedly (exit code {child.exitcode})"
+                final.finished_at = datetime.now(timezone.utc)
+                with self.store.atomic():
+                    self.store.save_job(final)
+        finally:
+            prepared.job = final
+            self._finish(run, final, ran=True)
+
     def _finish(self, run: Run, job: ImportJob, *, ran: bool) -> None:
         try:
             if ran:
@@ -185,3 +230,31 @@ class ImportRuns:
                     while len(self._finished_bytes) > KEEP_FINISHED:
                         self._finished_bytes.popitem(last=False)
             run.done.set()
+
+
+def _run_in_child(
+    settings: dict[str, Any], workspace_id: str, path: str, format: str | None, options: dict[str, str], file_name: str,
+    batch_rows: int, stop: Any, progress: Any,
+) -> None:
+    """A child process's whole life: open the store, prepare the same import (same job id: it
+    resumes the job the server registered), run it, close the store."""
+    from graphsvc.jobs import prepare_import
+    from graphsvc.settings import Settings
+    from graphsvc.store import open_store
+    from importers import ImportOptions
+
+    store = open_store(Settings(**settings))
+    try:
+        prepared = prepare_import(
+            store, workspace_id, path, format=format, options=ImportOptions.from_dict(options), file_name=file_name, batch_rows=batch_rows,
+        )
+
+        def on_progress(done: int, total: int, job: ImportJob) -> None:
+            progress[0], progress[1] = done, total
+
+        try:
+            prepared.run(on_progress, should_stop=stop.is_set)
+        except Exception:  # recorded on the job as FAILED; the parent reads it from the store
+            pass
+    finally:
+        store.close()

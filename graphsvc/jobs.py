@@ -56,6 +56,9 @@ class PreparedImport:
     parsed: ParsedSource
     already_done: bool
     batch_rows: int = 2000
+    #: Where the file is, so that another process can run the same import (``graphsvc.import_runs``).
+    path: Path | None = None
+    format_given: str | None = None
 
     def register(self) -> None:
         """Record the job as running, so it can be polled before its first batch lands."""
@@ -105,13 +108,13 @@ def prepare_import(
     job_id = stable_id("job", workspace_id, file_hash, importer.name, json.dumps(options.as_dict(), sort_keys=True))
     existing = store.get_job(workspace_id, job_id)
     if existing is not None:
-        return PreparedImport(store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, batch_rows)
+        return PreparedImport(store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, batch_rows, Path(path), format)
     job = ImportJob(
         id=job_id, workspace_id=workspace_id, file_name=source.name, file_hash=file_hash, format=importer.name,
         owner_person_id=None, status=JobStatus.RUNNING, started_at=datetime.now(timezone.utc),
         options=options.as_dict(), notes=list(parsed.notes),
     )
-    return PreparedImport(store, workspace_id, job, parsed, False, batch_rows)
+    return PreparedImport(store, workspace_id, job, parsed, False, batch_rows, Path(path), format)
 
 
 def import_file(store: Store, workspace_id: str, path: str | Path, **kwargs: object) -> ImportJob:

@@ -47,7 +47,7 @@ from importers.names import split_name
 AUTO_MERGE = 3.4
 CANDIDATE = 2.0
 #: Blocks with more members than this are too common a name to say anything; they are skipped.
-MAX_BLOCK = 200
+MAX_BLOCK = 50
 
 #: Mail providers whose domain says nothing about where someone works.
 FREE_MAIL = frozenset({

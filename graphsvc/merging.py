@@ -68,19 +68,20 @@ class _Workspace:
         wanted = {self.canonical(p) for p in people} - set(self.profiles)
         records = {r: p for p in wanted for r in self.clusters.records_of(p)}
         found = self.store.get_people(self.ws, records)
+        keys = self.store.keys_of_many(self.ws, list(found))
         for record, person in records.items():
             if record not in found:
                 continue
             profile = self.profiles.setdefault(person, Profile(person))
-            self._add_record(profile, found[record])
+            self._add_record(profile, found[record], keys.get(record, []))
 
-    def _add_record(self, profile: Profile, record: Person) -> None:
+    def _add_record(self, profile: Profile, record: Person, keys: list[tuple[str, str]] | None = None) -> None:
         profile.add_name(record.first_name, record.last_name, record.display_name)
         profile.add_organization(record.organization)
         profile.emails.update(record.emails)
         profile.is_member = profile.is_member or record.id in self.members
         profile.contexts.update(self.contexts.get(record.id, ()))
-        for kind, value in self.store.keys_of(self.ws, record.id):
+        for kind, value in self.store.keys_of(self.ws, record.id) if keys is None else keys:
             if kind in SINGLE_VALUED:
                 profile.single_keys.setdefault(kind, set()).add(value)
 
@@ -100,21 +101,36 @@ class _Workspace:
         return moving
 
 
+def _count_namesakes(candidate: Profile, rivals: list[Profile]) -> int:
+    """``_namesakes`` for rivals already known to match the name at least as well."""
+    different = sum(1 for other in rivals if _different_people(candidate, other))
+    if different < 2 and len(rivals) >= 2 and any(_different_people(x, y) for x, y in combinations(rivals[:MAX_RIVALS], 2)):
+        return 2
+    return different
+
+
+#: Namesakes compared pairwise at most (a name this common is ambiguous anyway).
+MAX_RIVALS = 20
+
+
 def _namesakes(profile: Profile, candidate: Profile, others: Iterable[Profile], points: float) -> int:
     """How many ``others`` match ``profile``'s name at least as well as ``candidate`` does and are
     known to be someone else than ``candidate`` (another account of a kind a person has one of,
     or another organization), or two of whom are known to be different people. A bare name
     elsewhere is no evidence of a second person."""
-    rivals = [other for other in others if _best_name(profile.names, other.names) >= points]
-    different = sum(1 for other in rivals if _different_people(candidate, other))
-    if any(_different_people(x, y) for x, y in combinations(rivals, 2)):
-        # at least two other people have the name; the candidate may well be one of them
-        return max(different, 2)
-    return different
+    # at least two other people with the name: the candidate may well be one of them
+    return _count_namesakes(candidate, [other for other in others if _best_name(profile.names, other.names) >= points])
+
+
+def _accounts_differ(a: Profile, b: Profile) -> bool:
+    """Two different accounts of a kind a person has one of (two LinkedIn profiles)."""
+    return bool(a.single_keys and b.single_keys) and any(
+        a.single_keys[k].isdisjoint(b.single_keys[k]) for k in a.single_keys.keys() & b.single_keys.keys()
+    )
 
 
 def _different_people(a: Profile, b: Profile) -> bool:
-    if any(a.single_keys[k].isdisjoint(b.single_keys[k]) for k in set(a.single_keys) & set(b.single_keys)):
+    if _accounts_differ(a, b):
         return True
     return bool(a.organizations and b.organizations and a.organizations.isdisjoint(b.organizations))
 
@@ -155,12 +171,18 @@ def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> l
         candidates = sorted({
             space.canonical(p) for b in blocks.get(record, ()) if len(in_blocks.get(b, ())) <= MAX_BLOCK for p in in_blocks.get(b, ())
         } - {me})
-        others = [space.profiles[c] for c in candidates if c in space.profiles]
+        mine = space.profiles[me]
+        # only people whose name matches at all matter, as candidates and as namesakes
+        named = [
+            (o, p) for o in (space.profiles[c] for c in candidates if c in space.profiles)
+            if not _accounts_differ(mine, o) and (p := _best_name(mine.names, o.names)) > 0
+        ]
         ranked: list[tuple[float, str, MatchScore]] = []
-        for other in others:
-            name_points = _best_name(space.profiles[me].names, other.names)
-            rivals = [o for o in others if o is not other]
-            result = score(space.profiles[me], other, namesakes=_namesakes(space.profiles[me], other, rivals, name_points))
+        for other, name_points in named:
+            if not score(mine, other).auto_merge:
+                continue  # not even as the only one of that name (the usual case: cheap to rule out)
+            rivals = [o for o, p in named if o is not other and p >= name_points]
+            result = score(mine, other, namesakes=_count_namesakes(other, rivals))
             if result.auto_merge and not space.are_distinct(me, other.id):
                 ranked.append((result.points, other.id, result))
         if not ranked:
@@ -252,13 +274,14 @@ def find_duplicates(
     best: dict[tuple[str, str], DuplicateCandidate] = {}
     for group in groups:
         profiles = [space.profiles[p] for p in group if p in space.profiles]
+        points = {(x.id, y.id): _best_name(x.names, y.names) for x in profiles for y in profiles if x is not y}
         for x, y in combinations(profiles, 2):
             pair = (x.id, y.id) if x.id < y.id else (y.id, x.id)
-            if pair in best or space.are_distinct(*pair):
+            name_points = points[(x.id, y.id)]
+            if name_points == 0 or pair in best or space.are_distinct(*pair):
                 continue
-            name_points = _best_name(x.names, y.names)
-            rivals = [p for p in profiles if p is not x and p is not y]
-            result = score(x, y, namesakes=_namesakes(x, y, rivals, name_points))
+            rivals = [p for p in profiles if p is not x and p is not y and points[(x.id, p.id)] >= name_points]
+            result = score(x, y, namesakes=_count_namesakes(y, rivals))
             if result.candidate and (include_auto or not result.auto_merge):
                 best[pair] = DuplicateCandidate(pair[0], pair[1], result.points, result.reasons, result.auto_merge)
     return sorted(best.values(), key=lambda c: (-c.points, c.a, c.b))

@@ -26,13 +26,15 @@ from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalis
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
-from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, SnapshotCache
+from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot, SnapshotCache
 from graphsvc.store import Store, open_store
 from importers import ImportOptions
 
 MAX_PAGE = 100
 MAX_K = 20
 MAX_HOPS = 4
+#: How old a view of the same data a request without ``asOf`` may get while the current one builds.
+STALE_VIEW = timedelta(minutes=10)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Graphsvc:
         self.settings = settings or Settings()
         #: The records as imports wrote them; ``store`` is the same data with merged records read
         #: as one person (``graphsvc.clusters``), which is what everything but imports should use.
+        self._opened_from_settings = store is None
         self.raw_store: Store = store or open_store(self.settings)
         self.store: Store = ClusteredStore(self.raw_store)  # type: ignore[assignment]
         self.snapshots = SnapshotCache(self.store)
@@ -61,6 +64,7 @@ class Graphsvc:
         self.on_import_finished: Callable[[ImportJob], None] = lambda job: None
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
+        self._building: set[tuple[str, int, datetime]] = set()
 
     def close(self) -> None:
         self.raw_store.close()
@@ -143,20 +147,42 @@ class Graphsvc:
 
     # analytics --------------------------------------------------------------------------
     def view(self, workspace_id: str, as_of: datetime | None = None) -> TieView:
-        """The tie view at ``as_of`` (default: now, to the minute), cached per data version."""
+        """The tie view at ``as_of`` (default: now, to the minute), cached per data version.
+
+        A view takes seconds to build on a large network. When the minute turns, a request
+        without ``as_of`` gets the previous minute's view of the same data (its ``asOf`` says so)
+        while the new one builds in the background, instead of every request waiting for it.
+        """
+        implicit = as_of is None
         as_of = _utc(as_of) if as_of else datetime.now(timezone.utc).replace(second=0, microsecond=0)
         snap = self.snapshots.get(workspace_id)
         key = (workspace_id, snap.version, as_of)
         with self._views_lock:
             view = self._views.get(key)
-            if view is None:
-                view = tie_view(snap, as_of, self.model)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+            if implicit:
+                stale = [v for (w, version, moment), v in self._views.items()
+                         if w == workspace_id and version == snap.version and as_of - moment <= STALE_VIEW]
+                if stale:
+                    if key not in self._building:
+                        self._building.add(key)
+                        threading.Thread(target=self._build_view, args=(key, snap, as_of), daemon=True).start()
+                    return max(stale, key=lambda v: v.as_of)
+        return self._build_view(key, snap, as_of)
+
+    def _build_view(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime) -> TieView:
+        try:
+            view = tie_view(snap, as_of, self.model)
+            with self._views_lock:
                 self._views[key] = view
                 while len(self._views) > 8:
                     self._views.popitem(last=False)
-            else:
-                self._views.move_to_end(key)
-        return view
+            return view
+        finally:
+            with self._views_lock:
+                self._building.discard(key)
 
     def people_lookup(self, workspace_id: str) -> Callable[[Iterable[str]], dict[str, Person]]:
         return lambda ids: self.store.get_people(workspace_id, ids)
@@ -398,8 +424,19 @@ class Graphsvc:
             runs = self.__dict__.get("_import_runs")
             if runs is None:
                 # on_import_finished is looked up when a job ends: the API sets it after construction
-                runs = self.__dict__["_import_runs"] = ImportRuns(self.store, lambda job: self.on_import_finished(job))
+                runs = self.__dict__["_import_runs"] = ImportRuns(
+                    self.store, lambda job: self.on_import_finished(job), self.settings if self._store_reopenable() else None
+                )
         return runs
+
+    def _store_reopenable(self) -> bool:
+        """Whether another process opening the store from the settings gets this very store."""
+        from graphsvc.store import SQLiteStore
+
+        raw = self.raw_store
+        if isinstance(raw, SQLiteStore):
+            return self.settings.store_kind() == "sqlite" and raw.path.resolve() == Path(self.settings.sqlite_path()).resolve()
+        return self._opened_from_settings
 
     def start_import(self, prepared: jobs.PreparedImport, *, cleanup: Callable[[], None] = lambda: None) -> ImportJob:
         """Run a prepared import in a background thread (recorded first, so it can be polled and cancelled at once)."""

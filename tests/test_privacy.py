@@ -98,3 +98,26 @@ def test_graphql_set_do_not_ask_and_forget_person(service: Graphsvc, tmp_path: P
     assert refused["errors"][0]["extensions"]["code"] == "CONFLICT"
     asyncio.run(client.aclose())
     assert service.store.count_people(ws, "Tara") == 0
+
+
+def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(service: Graphsvc, tmp_path: Path) -> None:
+    # (here because it needs the scenario; the behaviour is the service's view cache)
+    import time
+    from datetime import timedelta
+
+    ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
+    current = service.view(ws)
+    ((key, cached),) = [(k, v) for k, v in service._views.items() if k[0] == ws]
+    older = (ws, key[1], key[2] - timedelta(minutes=1))
+    with service._views_lock:  # pretend the cached view was built a minute ago
+        del service._views[key]
+        service._views[older] = cached
+    served = service.view(ws)
+    assert served is cached  # not rebuilt while the request waits
+    for _ in range(100):
+        if not service._building:
+            break
+        time.sleep(0.05)
+    fresh = service.view(ws)
+    assert fresh is not cached and fresh.as_of >= current.as_of
+    assert service.view(ws, AS_OF).as_of == AS_OF  # an explicit asOf is always exact

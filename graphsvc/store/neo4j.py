@@ -993,6 +993,31 @@ class Neo4jStore:
         return sorted(keys)
 
     @_guarded
+    def keys_of_many(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        wanted = sorted(set(person_ids))
+        block = self._block()
+        cache = self._cache_for(block, workspace_id) if block is not None else None
+        found: dict[str, set[tuple[str, str]]] = {}
+        if cache is not None:
+            for pid in wanted:
+                if cache.person_keys.get(pid):
+                    found[pid] = set(cache.person_keys[pid])
+        else:
+            for chunk in _chunks(wanted):
+                for r in self._read(
+                    "UNWIND $ids AS id MATCH (k:IdentityKey {workspace: $ws, person: id}) RETURN k.person AS p, k.kind AS kind, k.value AS value",
+                    ws=workspace_id, ids=list(chunk),
+                ):
+                    found.setdefault(r["p"], set()).add((r["kind"], r["value"]))
+        pend = block.ws.get(workspace_id) if block is not None else None
+        if pend is not None:
+            wanted_set = set(wanted)
+            for key, pid in pend.keys.items():
+                if pid in wanted_set:
+                    found.setdefault(pid, set()).add(key)
+        return {pid: sorted(keys) for pid, keys in found.items()}
+
+    @_guarded
     def add_person(self, workspace_id: str, person: Person) -> None:
         with self.atomic():
             pend = self._block_now().pending(workspace_id)

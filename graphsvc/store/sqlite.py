@@ -290,6 +290,21 @@ class SQLiteStore:
         )
         return sorted((r[0], r[1]) for r in rows)
 
+    def keys_of_many(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        wanted = sorted(set(person_ids))
+        found: dict[str, list[tuple[str, str]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT person_id, kind, value FROM person_keys INDEXED BY person_keys_by_person "
+                f"WHERE workspace_id = ? AND person_id IN ({marks})",
+                (workspace_id, *chunk),
+            )
+            for person_id, kind, value in rows:
+                found.setdefault(person_id, []).append((kind, value))
+        return {pid: sorted(keys) for pid, keys in found.items()}
+
     def _person_args(self, workspace_id: str, person: Person) -> tuple:
         return (
             workspace_id, person.id, person.display_name, person.first_name, person.last_name,

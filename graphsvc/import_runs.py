@@ -14,6 +14,7 @@ subscription, while the job runs and for a while after (the last ``KEEP_FINISHED
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -243,6 +244,10 @@ def _run_in_child(
     from graphsvc.store import open_store
     from importers import ImportOptions
 
+    try:
+        os.nice(10)  # background work: the server's requests come first when cores are scarce
+    except OSError:
+        pass
     store = open_store(Settings(**settings))
     try:
         prepared = prepare_import(

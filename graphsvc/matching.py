@@ -167,6 +167,8 @@ LAST_NAME = {"same": 1.0, "typo": 0.6}
 def _first_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"
+    if _has_digit(a) or _has_digit(b):
+        return ""  # "Alex01" and "Alex02" are numbered people, not typos of each other
     if same_given_name(a, b):
         return "nickname"
     if (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
@@ -179,9 +181,15 @@ def _first_agreement(a: str, b: str) -> str:
 def _last_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"
+    if _has_digit(a) or _has_digit(b):
+        return ""
     if min(len(a), len(b)) >= 4 and JaroWinkler.similarity(a, b) >= 0.92:
         return "typo"
     return ""
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def _name_points(a: NameParts, b: NameParts) -> tuple[float, str]:

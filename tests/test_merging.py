@@ -213,3 +213,9 @@ def test_cli_duplicates_merge_and_split(tmp_path: Path) -> None:
     assert {p["id"] for p in json.loads(split.stdout)["splitPerson"]["people"]} == {john["a"]["id"], john["b"]["id"]}
     refused = run_cli(["merge", "https://www.linkedin.com/in/priya-raman", "https://www.linkedin.com/in/priya-raman-2"], env)
     assert refused.returncode == 2 and "different linkedin accounts" in (refused.stdout + refused.stderr)
+
+
+def test_numbered_names_are_different_people_not_typos() -> None:
+    a = Profile("1", {NameParts("dev", "moreau 290")}, {"various"})
+    b = Profile("2", {NameParts("dev", "moreau 462")}, {"various"})
+    assert score(a, b).points == 0 and not score(a, b).candidate

@@ -238,10 +238,13 @@ def test_a_page_of_people_with_organizations_and_ties_costs_a_bounded_number_of_
         return sum(store.calls.values())
 
     cold = calls(100)  # reads the evidence into a snapshot once per data version
+    # Bounded, whatever the page size (one call per person would be 100+). Not always equal: when
+    # the minute turns between two queries the tie view of the new minute is built, which reads
+    # the data version a few more times.
     ten, hundred = calls(10), calls(100)
-    assert ten == hundred <= 12, store.calls
+    assert ten <= 12 and hundred <= 12, store.calls
     assert cold <= 25, cold
-    assert calls(10, RICHER) == calls(100, RICHER) <= 12, store.calls
+    assert calls(10, RICHER) <= 12 and calls(100, RICHER) <= 12, store.calls
 
 
 def test_pages_are_capped_at_100(crowd: tuple[Graphsvc, CountingStore]) -> None:

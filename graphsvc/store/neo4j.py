@@ -1526,7 +1526,10 @@ def project_knows(store: Neo4jStore, workspace_id: str, as_of: datetime | None =
     from graphsvc.snapshot import build_snapshot
 
     as_of = _as_of(as_of)
-    snap = build_snapshot(store, workspace_id)
+    from graphsvc.clusters import ClusteredStore
+
+    # KNOWS is between people: merged records count as the person they are part of
+    snap = build_snapshot(store if isinstance(store, ClusteredStore) else ClusteredStore(store), workspace_id)  # type: ignore[arg-type]
     return store.refresh_knows(workspace_id, knows_ties(snap, as_of, levels), as_of=as_of, event_sizes=snap.event_size)
 
 

@@ -169,7 +169,10 @@ def project_all_knows(store: Any, workspace_id: str, as_of: Any = None, *, batch
     from graphsvc.store.neo4j import _as_of, _temporal, knows_ties
 
     as_of = _as_of(as_of)
-    snap = build_snapshot(store, workspace_id)
+    from graphsvc.clusters import ClusteredStore
+
+    # KNOWS is between people: merged records count as the person they are part of
+    snap = build_snapshot(store if isinstance(store, ClusteredStore) else ClusteredStore(store), workspace_id)  # type: ignore[arg-type]
     driver, db = store._driver, store.database
     while True:
         records, _, _ = driver.execute_query(

@@ -213,20 +213,18 @@ class SQLiteStore:
             title=row[5], emails=tuple(json.loads(row[6])), linkedin_url=row[7], is_member=row[0] in members,
         )
 
+    def _rows_for(self, query: str, workspace_id: str, ids: list[str]) -> Iterator[tuple]:
+        """``query`` (``{marks}`` stands for the ids' placeholders) over ``ids``, 500 at a time
+        (SQLite caps the number of variables in a statement)."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            yield from self._db.execute(query.format(marks=",".join("?" * len(chunk))), (workspace_id, *chunk))
+
     def get_people(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Person]:
         wanted = list(dict.fromkeys(ids))
         members = set(self.member_ids(workspace_id))
-        found: dict[str, Person] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({marks})",
-                (workspace_id, *chunk),
-            )
-            for row in rows:
-                found[row[0]] = self._person(row, members)
-        return found
+        query = f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({{marks}})"
+        return {row[0]: self._person(row, members) for row in self._rows_for(query, workspace_id, wanted)}
 
     def _search_clause(self, search: str | None) -> tuple[str, tuple]:
         if not search:
@@ -291,18 +289,13 @@ class SQLiteStore:
         return sorted((r[0], r[1]) for r in rows)
 
     def keys_of_many(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
-        wanted = sorted(set(person_ids))
+        query = (
+            "SELECT person_id, kind, value FROM person_keys INDEXED BY person_keys_by_person "
+            "WHERE workspace_id = ? AND person_id IN ({marks})"
+        )
         found: dict[str, list[tuple[str, str]]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT person_id, kind, value FROM person_keys INDEXED BY person_keys_by_person "
-                f"WHERE workspace_id = ? AND person_id IN ({marks})",
-                (workspace_id, *chunk),
-            )
-            for person_id, kind, value in rows:
-                found.setdefault(person_id, []).append((kind, value))
+        for person_id, kind, value in self._rows_for(query, workspace_id, sorted(set(person_ids))):
+            found.setdefault(person_id, []).append((kind, value))
         return {pid: sorted(keys) for pid, keys in found.items()}
 
     def _person_args(self, workspace_id: str, person: Person) -> tuple:
@@ -355,18 +348,11 @@ class SQLiteStore:
         )
 
     def get_events(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Event]:
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, Event] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT id, name, starts_at, kind, source_format FROM events WHERE workspace_id = ? AND id IN ({marks})",
-                (workspace_id, *chunk),
-            )
-            for row in rows:
-                found[row[0]] = Event(row[0], row[1], _dt(row[2]), row[3], row[4])
-        return found
+        query = "SELECT id, name, starts_at, kind, source_format FROM events WHERE workspace_id = ? AND id IN ({marks})"
+        return {
+            row[0]: Event(row[0], row[1], _dt(row[2]), row[3], row[4])
+            for row in self._rows_for(query, workspace_id, list(dict.fromkeys(ids)))
+        }
 
     def add_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> int:
         cur = self._db.executemany(
@@ -530,17 +516,10 @@ class SQLiteStore:
         )
 
     def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]:
-        wanted = sorted(set(blocks))
+        query = "SELECT block, person_id FROM person_blocks WHERE workspace_id = ? AND block IN ({marks}) ORDER BY block, person_id"
         found: dict[str, list[str]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT block, person_id FROM person_blocks WHERE workspace_id = ? AND block IN ({marks}) ORDER BY block, person_id",
-                (workspace_id, *chunk),
-            )
-            for block, person_id in rows:
-                found.setdefault(block, []).append(person_id)
+        for block, person_id in self._rows_for(query, workspace_id, sorted(set(blocks))):
+            found.setdefault(block, []).append(person_id)
         return found
 
     def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:

@@ -102,7 +102,10 @@ class _Workspace:
 
 
 def _count_namesakes(candidate: Profile, rivals: list[Profile]) -> int:
-    """``_namesakes`` for rivals already known to match the name at least as well."""
+    """How many ``rivals`` (others who match the name at least as well as ``candidate``) are known
+    to be someone else than ``candidate`` (another account of a kind a person has one of, or
+    another organization); 2 when two of them are known to be different people, since the
+    candidate may then be either. A bare name elsewhere is no evidence of a second person."""
     different = sum(1 for other in rivals if _different_people(candidate, other))
     if different < 2 and len(rivals) >= 2 and any(_different_people(x, y) for x, y in combinations(rivals[:MAX_RIVALS], 2)):
         return 2
@@ -111,15 +114,6 @@ def _count_namesakes(candidate: Profile, rivals: list[Profile]) -> int:
 
 #: Namesakes compared pairwise at most (a name this common is ambiguous anyway).
 MAX_RIVALS = 20
-
-
-def _namesakes(profile: Profile, candidate: Profile, others: Iterable[Profile], points: float) -> int:
-    """How many ``others`` match ``profile``'s name at least as well as ``candidate`` does and are
-    known to be someone else than ``candidate`` (another account of a kind a person has one of,
-    or another organization), or two of whom are known to be different people. A bare name
-    elsewhere is no evidence of a second person."""
-    # at least two other people with the name: the candidate may well be one of them
-    return _count_namesakes(candidate, [other for other in others if _best_name(profile.names, other.names) >= points])
 
 
 def _accounts_differ(a: Profile, b: Profile) -> bool:

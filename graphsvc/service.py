@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from graphsvc import jobs
 from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ties
@@ -30,6 +30,10 @@ from graphsvc.settings import Settings
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot, SnapshotCache
 from graphsvc.store import Store, open_store
 from importers import ImportOptions
+
+if TYPE_CHECKING:
+    from graphsvc.directory import Directory
+    from graphsvc.import_runs import ImportRuns
 
 MAX_PAGE = 100
 MAX_K = 20
@@ -396,10 +400,8 @@ class Graphsvc:
             if a not in members:
                 contexts.setdefault(b, set()).add(a)
         clusters = self.store.clusters(workspace_id)  # type: ignore[attr-defined]
-        by_record = {r: contexts.get(clusters.canonical(r), set()) for r in contexts}
-        for person, records in clusters.records.items():
-            for record in records:
-                by_record[record] = contexts.get(person, set())
+        # the snapshot speaks of people; matching compares records: each record gets its person's
+        by_record = {record: found for person, found in contexts.items() for record in clusters.records_of(person)}
         return find_duplicates(self.raw_store, workspace_id, contexts=by_record, include_auto=include_auto)
 
     def merge_people(self, workspace_id: str, a: str, b: str, *, dry_run: bool = False) -> MergeResult:

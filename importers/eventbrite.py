@@ -29,7 +29,7 @@ from importers.dates import GENERIC, parse_date
 from importers.records import Attendance, EventRef, ParsedRow, ParsedSource, PersonRef, Rejected, RowResult, Skipped
 from importers.signin_sheet import EMAIL_SHAPE, PLACEHOLDERS, _event_name_from_file, _option_date
 from importers.source import Source
-from importers.tables import Table, locate_table
+from importers.tables import Table, locate_table, sniff_table
 
 #: Order Date as Eventbrite writes it in different eras/locales (§9), then the generic list.
 EVENTBRITE_DATES = (
@@ -73,12 +73,7 @@ class EventbriteImporter:
     description = "Eventbrite attendee summary / attendee report CSV"
 
     def sniff(self, source: Source) -> int:
-        if source.is_container:
-            return 0
-        try:
-            return 90 if locate_table(source.single, _is_header) else 0
-        except ImportFailed:
-            return 0
+        return sniff_table(source, _is_header, 90)
 
     def parse(self, source: Source, options: ImportOptions) -> ParsedSource:
         if source.is_container:

@@ -29,7 +29,7 @@ from importers.names import split_name
 from importers.records import Attendance, EventRef, ParsedRow, ParsedSource, PersonRef, Rejected, RowResult, Skipped
 from importers.signin_sheet import EMAIL_SHAPE, PLACEHOLDERS, _earliest_times, _event_name_from_file, _option_date
 from importers.source import Source
-from importers.tables import Table, locate_table
+from importers.tables import Table, locate_table, sniff_table
 
 ISO_UTC = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 EVENT_ID = re.compile(r"/check-in/(evt-[A-Za-z0-9]+)")
@@ -70,12 +70,7 @@ class LumaImporter:
     description = "Luma guest list CSV (both eras: api_id or guest_id); checked-in guests are attendances"
 
     def sniff(self, source: Source) -> int:
-        if source.is_container:
-            return 0
-        try:
-            return 90 if locate_table(source.single, _is_header) else 0
-        except ImportFailed:
-            return 0
+        return sniff_table(source, _is_header, 90)
 
     def parse(self, source: Source, options: ImportOptions) -> ParsedSource:
         if source.is_container:

@@ -21,7 +21,7 @@ from importers.dates import GENERIC, parse_date
 from importers.names import split_name
 from importers.records import Attendance, EventRef, ParsedRow, ParsedSource, PersonRef, Rejected, RowResult
 from importers.source import Source
-from importers.tables import Table, locate_table
+from importers.tables import Table, locate_table, sniff_table
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "attendee", "attendee name", "your name", "participant", "guest", "guest name"),
@@ -70,12 +70,7 @@ class SigninSheetImporter:
     description = "event attendee list or sign-in sheet (CSV/TSV; name or first/last, email, company, title)"
 
     def sniff(self, source: Source) -> int:
-        if source.is_container:
-            return 0
-        try:
-            return 60 if locate_table(source.single, _is_sheet_header) else 0
-        except ImportFailed:
-            return 0
+        return sniff_table(source, _is_sheet_header, 60)
 
     def parse(self, source: Source, options: ImportOptions) -> ParsedSource:
         if source.is_container:

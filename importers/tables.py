@@ -21,7 +21,7 @@ from charset_normalizer import from_bytes
 
 from graphsvc.errors import ImportFailed
 from importers.records import Rejected
-from importers.source import Member
+from importers.source import Member, Source
 
 csv.field_size_limit(1024 * 1024)
 MAX_FIELD_BYTES = 1024 * 1024
@@ -119,6 +119,17 @@ class Table:
                     if name and name not in record:  # duplicated headers: the first one wins
                         record[name] = value.strip()
                 yield row, record
+
+
+def sniff_table(source: Source, is_header: Callable[[list[str]], bool], score: int) -> int:
+    """``score`` when ``source`` is a single file holding a table ``is_header`` accepts, else 0
+    (an importer's ``sniff`` for one-table formats: archives and unreadable files are not theirs)."""
+    if source.is_container:
+        return 0
+    try:
+        return score if locate_table(source.single, is_header) else 0
+    except ImportFailed:
+        return 0
 
 
 def locate_table(

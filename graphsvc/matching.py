@@ -244,8 +244,11 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
 
     >>> a = Profile("p1", {NameParts("robert", "chen")}, {"acme"})
     >>> b = Profile("p2", {NameParts("bob", "chen")}, {"acme"})
-    >>> score(a, b).points, score(a, b).auto_merge
-    (5.0, True)
+    >>> found = score(a, b)
+    >>> found.points, found.auto_merge
+    (5.4, True)
+    >>> found.reasons
+    ('robert and bob are the same given name', 'nobody else has that name', 'same organization (acme)')
     """
     for kind in sorted(set(a.single_keys) & set(b.single_keys)):
         if not a.single_keys[kind] & b.single_keys[kind]:

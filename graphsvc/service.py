@@ -24,7 +24,8 @@ from graphsvc.clusters import ClusteredStore
 from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
 from graphsvc.errors import Conflict, InvalidArgument, NotFound
 from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
-from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
+from graphsvc.foreground import Foreground
+from graphsvc.intros import IntroPaths, IntroStatus, path_engine, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot, SnapshotCache
@@ -70,6 +71,8 @@ class Graphsvc:
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: set[tuple[str, int, datetime]] = set()
+        #: Requests in flight (the API counts them); views built in the background step aside for them.
+        self.foreground = Foreground()
 
     def close(self) -> None:
         self.raw_store.close()
@@ -173,13 +176,15 @@ class Graphsvc:
                 if stale:
                     if key not in self._building:
                         self._building.add(key)
-                        threading.Thread(target=self._build_view, args=(key, snap, as_of), daemon=True).start()
+                        threading.Thread(target=self._build_view, args=(key, snap, as_of, True), daemon=True).start()
                     return max(stale, key=lambda v: v.as_of)
         return self._build_view(key, snap, as_of)
 
-    def _build_view(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime) -> TieView:
+    def _build_view(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime, background: bool = False) -> TieView:
         try:
-            view = tie_view(snap, as_of, self.model)
+            view = tie_view(snap, as_of, self.model, pause=self.foreground.step_aside if background else None)
+            if background:
+                path_engine(view)  # built here rather than by the first request that gets the new view
             # A view of a large network is millions of objects that live until evicted; left to the
             # cycle collector, every full collection walks them all and stalls requests for ~0.5 s.
             gc.freeze()

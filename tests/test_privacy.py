@@ -100,11 +100,19 @@ def test_graphql_set_do_not_ask_and_forget_person(service: Graphsvc, tmp_path: P
     assert service.store.count_people(ws, "Tara") == 0
 
 
-def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(service: Graphsvc, tmp_path: Path) -> None:
+def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(
+    service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # (here because it needs the scenario; the behaviour is the service's view cache)
     import time
     from datetime import timedelta
 
+    from graphsvc.analytics import strength
+
+    monkeypatch.setattr(strength, "PAUSE_EVERY", 1)  # the scenario is small: step aside after every tie
+    steps: list[bool] = []
+    step_aside = service.foreground.step_aside
+    monkeypatch.setattr(service.foreground, "step_aside", lambda: steps.append(step_aside()) or True)
     ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
     current = service.view(ws)
     ((key, cached),) = [(k, v) for k, v in service._views.items() if k[0] == ws]
@@ -120,4 +128,7 @@ def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(service: Gra
         time.sleep(0.05)
     fresh = service.view(ws)
     assert fresh is not cached and fresh.as_of >= current.as_of
+    assert len(steps) >= len(current.snap.facts)  # the background build stepped aside between ties
+    assert all(steps)  # and nothing was in flight, so it never waited
+    assert current.cache.get("path_engine") is None and fresh.cache.get("path_engine") is not None
     assert service.view(ws, AS_OF).as_of == AS_OF  # an explicit asOf is always exact

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from graphsvc.model import INTERACTION_KINDS, EvidenceKind
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Fact, Snapshot
@@ -87,6 +87,8 @@ class StrengthModel:
 
 
 DEFAULT_MODEL = StrengthModel()
+#: Ties between two calls of a background build's ``pause`` (a few milliseconds of work).
+PAUSE_EVERY = 256
 
 
 def model_with_half_lives(half_lives: dict[str, float], base: StrengthModel = DEFAULT_MODEL) -> StrengthModel:
@@ -283,8 +285,18 @@ def tie_strength(
     return combine(contributions(facts, snap, as_of, model, mutual), model)
 
 
-def tie_graph(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> "nx.Graph":
+def tie_graph(
+    snap: Snapshot,
+    as_of: datetime,
+    model: StrengthModel = DEFAULT_MODEL,
+    *,
+    neighbours: dict[str, set[str]] | None = None,
+    pause: Callable[[], None] | None = None,
+) -> "nx.Graph":
     """The weighted tie graph at ``as_of``: edge attributes ``strength``, ``cost`` (-log strength), ``level``.
+
+    ``neighbours`` is ``social_neighbours(snap, model)`` when the caller has it already. ``pause`` is
+    called every few hundred ties: a view built in the background uses it to step aside for requests.
 
     >>> g = tie_graph(Snapshot("ws", 0, ()), datetime(2026, 1, 1))
     >>> g.number_of_edges()
@@ -292,15 +304,18 @@ def tie_graph(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MO
     """
     import networkx as nx
 
-    neighbours = social_neighbours(snap, model)
+    if neighbours is None:
+        neighbours = social_neighbours(snap, model)
     graph = nx.Graph()
     graph.add_nodes_from(sorted(snap.people))
     empty: set[str] = set()
-    for (a, b), facts in snap.facts.items():
+    for done, ((a, b), facts) in enumerate(snap.facts.items(), 1):
         mutual = len(neighbours.get(a, empty) & neighbours.get(b, empty)) if a in neighbours and b in neighbours else 0
         tie = combine(contributions(facts, snap, as_of, model, mutual), model)
         if tie is not None and tie.strength > 0:
             graph.add_edge(a, b, strength=tie.strength, cost=-math.log(tie.strength), level=tie.level)
+        if pause is not None and done % PAUSE_EVERY == 0:
+            pause()
     return graph
 
 
@@ -320,5 +335,9 @@ class TieView:
         return tie_strength(self.snap, a, b, self.as_of, self.model, self.neighbours)
 
 
-def tie_view(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> TieView:
-    return TieView(snap, as_of, tie_graph(snap, as_of, model), social_neighbours(snap, model), model)
+def tie_view(
+    snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL, *, pause: Callable[[], None] | None = None
+) -> TieView:
+    """The tie view at ``as_of``; ``pause`` as for ``tie_graph``."""
+    neighbours = social_neighbours(snap, model)
+    return TieView(snap, as_of, tie_graph(snap, as_of, model, neighbours=neighbours, pause=pause), neighbours, model)

@@ -223,17 +223,27 @@ def _email_spells(email: str, name: NameParts) -> float:
     return 0.5 if any(len(f) >= 4 and letters.startswith(f) for f in firsts) else 0.0
 
 
+@functools.lru_cache(maxsize=65536)  # the same few domains come back in every comparison
+def _domain_label(domain: str) -> str:
+    return "".join(ch for ch in domain.split(".")[0] if ch.isalnum())
+
+
 def _domain_is(domain: str, organization: str) -> bool:
     """Whether ``acme-robotics.example`` looks like the domain of ``acme robotics`` (normalised)."""
-    label = "".join(ch for ch in domain.split(".")[0] if ch.isalnum())
+    label = _domain_label(domain)
+    if len(label) < 3:
+        return False
     compact = organization.replace(" ", "")
-    return len(label) >= 3 and (label == compact or compact.startswith(label) or label.startswith(compact))
+    return label == compact or compact.startswith(label) or label.startswith(compact)
 
 
-def _works_at(a: Profile, b: Profile) -> bool:
-    """Whether one of ``a``'s work addresses is at one of ``b``'s organizations."""
-    domains = {e.rsplit("@", 1)[-1] for e in a.emails} - FREE_MAIL
-    return any(_domain_is(d, o) for d in domains for o in b.organizations)
+def _work_domains(profile: Profile) -> set[str]:
+    return {e.rsplit("@", 1)[-1] for e in profile.emails} - FREE_MAIL
+
+
+def _at_organization(domains: set[str], organizations: set[str]) -> bool:
+    """Whether one of the work address ``domains`` is at one of ``organizations``."""
+    return any(_domain_is(d, o) for d in domains for o in organizations)
 
 
 def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
@@ -268,18 +278,17 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
     elif namesakes >= 2:
         points -= 1.0
         reasons.append(f"{namesakes} others have that name")
+    domains_a, domains_b = _work_domains(a), _work_domains(b)
     if a.organizations and b.organizations:
         if a.organizations & b.organizations:
             points += 2.0
             reasons.append(f"same organization ({sorted(a.organizations & b.organizations)[0]})")
-        elif _works_at(a, b) or _works_at(b, a):
+        elif _at_organization(domains_a, b.organizations) or _at_organization(domains_b, a.organizations):
             points += 1.0  # another organization in one source, but a work address at the other's: a job change
             reasons.append("a work e-mail at the other's organization")
         else:
             points -= 2.0
             reasons.append("different organizations")
-    domains_a = {e.rsplit("@", 1)[-1] for e in a.emails} - FREE_MAIL
-    domains_b = {e.rsplit("@", 1)[-1] for e in b.emails} - FREE_MAIL
     if domains_a and domains_b:
         # Two work addresses and none in common (else they would be one record already): a
         # company gives one person one address, so these are most likely two people.
@@ -289,7 +298,7 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
         # a work address on one side, an organization on the other (and nothing else to compare)
         for domains, organizations in ((domains_a, b.organizations), (domains_b, a.organizations)):
             if domains and organizations:
-                if any(_domain_is(d, o) for d in domains for o in organizations):
+                if _at_organization(domains, organizations):
                     points += 1.5
                     reasons.append(f"a work e-mail at {sorted(organizations)[0]}")
                 else:
@@ -298,10 +307,13 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
                 break
     # An address that spells the other's name bridges a nickname or a typo; with the very same
     # name on both sides it adds nothing.
-    spelled = max([_email_spells(e, n) for e in a.emails for n in b.names] + [_email_spells(e, n) for e in b.emails for n in a.names], default=0.0)
-    if best < 3.0 and spelled:
-        points += spelled
-        reasons.append("an e-mail address spells the name" if spelled == 1.0 else "an e-mail address holds the given name")
+    if best < 3.0:
+        spelled = max(
+            [_email_spells(e, n) for e in a.emails for n in b.names] + [_email_spells(e, n) for e in b.emails for n in a.names], default=0.0
+        )
+        if spelled:
+            points += spelled
+            reasons.append("an e-mail address spells the name" if spelled == 1.0 else "an e-mail address holds the given name")
     shared = a.contexts & b.contexts
     if shared:
         points += 1.0

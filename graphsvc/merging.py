@@ -64,11 +64,13 @@ class _Workspace:
     def canonical(self, record: str) -> str:
         return self.clusters.canonical(record)
 
-    def load(self, people: Iterable[str]) -> None:
+    def load(self, people: Iterable[str], keys: dict[str, list[tuple[str, str]]] | None = None) -> None:
+        """Profiles of ``people`` (persons or records); ``keys`` of their records when fetched already."""
         wanted = {self.canonical(p) for p in people} - set(self.profiles)
         records = {r: p for p in wanted for r in self.clusters.records_of(p)}
         found = self.store.get_people(self.ws, records)
-        keys = self.store.keys_of_many(self.ws, list(found))
+        if keys is None:
+            keys = self.store.keys_of_many(self.ws, list(found))
         for record, person in records.items():
             if record not in found:
                 continue
@@ -154,8 +156,8 @@ def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> l
     space = _Workspace(store, workspace_id)
     space.load(new)
     blocks = {pid: _blocks_of(space.profiles[pid]) for pid in new if pid in space.profiles}
-    in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys})
-    space.load({p for ids in in_blocks.values() if len(ids) <= MAX_BLOCK for p in ids})
+    in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys}, limit=MAX_BLOCK)
+    _load_candidates(space, new, blocks, in_blocks)
     merges: list[tuple[str, str, MatchScore]] = []
     fresh = set(new)
     for record in new:
@@ -189,6 +191,33 @@ def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> l
         space.join(survivor, absorbed)
         merges.append((survivor, absorbed, result))
     return merges
+
+
+def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], in_blocks: dict[str, list[str]]) -> None:
+    """Loads the people of ``new`` records' blocks who could be one of them, judged by their keys alone.
+
+    Keys are unique in a workspace, so two people who both hold an account of a kind a person has
+    one of (two LinkedIn profiles) hold two different ones and can never merge: a Connections.csv
+    files thousands of such namesakes, and their names need not even be parsed.
+    """
+    pool = {p for ids in in_blocks.values() for p in ids} - set(space.profiles)
+    records = [r for p in {space.canonical(p) for p in pool} for r in space.clusters.records_of(p)]
+    keys = space.store.keys_of_many(space.ws, records)
+    kinds: dict[str, set[str]] = {}
+    for record in records:
+        held = kinds.setdefault(space.canonical(record), set())
+        held.update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
+    wanted: set[str] = set()
+    for record in new:
+        mine = space.profiles.get(space.canonical(record))
+        if mine is None:
+            continue
+        for block in blocks.get(record, ()):
+            for other in in_blocks.get(block, ()):
+                person = space.canonical(other)
+                if person in kinds and kinds[person].isdisjoint(mine.single_keys):
+                    wanted.add(person)
+    space.load(wanted, keys={r: keys.get(r, []) for p in wanted for r in space.clusters.records_of(p)})
 
 
 def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> list[str]:

@@ -421,7 +421,13 @@ def test_name_blocks_group_people_to_compare(store: Any) -> None:
             store.add_person(ws, p)
             record_blocks(store, ws, p)
     assert store.people_in_blocks(ws, ["n:robert|chen"]) == {"n:robert|chen": ["p_1", "p_2"]}
+    # with a limit, blocks of more people are left out (too common to compare within)
+    both = ["n:robert|chen", "n:ana|ruiz", "n:nobody|here"]
+    assert store.people_in_blocks(ws, both, limit=2) == {"n:robert|chen": ["p_1", "p_2"], "n:ana|ruiz": ["p_3"]}
+    assert store.people_in_blocks(ws, both, limit=1) == {"n:ana|ruiz": ["p_3"]}
     assert ["p_1", "p_2"] in list(store.block_groups(ws, 10)) and all("p_3" not in g for g in store.block_groups(ws, 10))
+    store.forget_people(ws, ["p_2"], [])  # a block shrinks when a person leaves it
+    assert store.people_in_blocks(ws, both, limit=1) == {"n:robert|chen": ["p_1"], "n:ana|ruiz": ["p_3"]}
 
 
 def test_do_not_ask_and_forget(store: Any) -> None:

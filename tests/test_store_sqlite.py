@@ -25,6 +25,24 @@ def test_new_store_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path)
     reopened.close()
 
 
+def test_a_store_of_an_older_version_is_migrated_with_its_data(tmp_path: Path) -> None:
+    raw = sqlite3.connect(tmp_path / "g.db")
+    for script in MIGRATIONS[:5]:  # a store as version 5 left it, with people filed under name blocks
+        raw.executescript(script)
+    raw.executemany("INSERT INTO person_blocks VALUES ('ws', ?, ?)", [("n:ana|ruiz", "p1"), ("n:ana|ruiz", "p2"), ("n:bo|li", "p3")])
+    raw.execute("PRAGMA user_version = 5")
+    raw.commit()
+    raw.close()
+    store = SQLiteStore(tmp_path / "g.db")
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.people_in_blocks("ws", ["n:ana|ruiz", "n:bo|li"], limit=1) == {"n:bo|li": ["p3"]}  # sizes counted on the way
+    with store.atomic():
+        store.add_blocks("ws", "p4", ["n:bo|li"])  # and kept from then on
+    assert store.people_in_blocks("ws", ["n:bo|li"], limit=1) == {}
+    assert store.people_in_blocks("ws", ["n:bo|li"], limit=2) == {"n:bo|li": ["p3", "p4"]}
+    store.close()
+
+
 def test_default_workspace_exists_on_first_use_and_is_stable(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "g.db")
     first = store.workspace("default")

@@ -1350,9 +1350,9 @@ class Neo4jStore:
         return found
 
     @_guarded
-    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]:
+    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:
         every = self._blocks(workspace_id)
-        return {b: every[b] for b in sorted(set(blocks)) if b in every}
+        return {b: every[b] for b in sorted(set(blocks)) if b in every and (limit is None or len(every[b]) <= limit)}
 
     @_guarded
     def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:

@@ -91,7 +91,12 @@ class Store(Protocol):
     def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
         """File a person under name blocks (``graphsvc.matching.blocking_keys``)."""
 
-    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str]) -> dict[str, list[str]]: ...
+    def people_in_blocks(self, workspace_id: str, blocks: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:
+        """The person ids filed under each of ``blocks``, in id order (blocks nobody is in are left out).
+
+        With ``limit``, blocks of more people are left out too: too common to compare within, and
+        reading thousands of ids per block would cost an import more than the comparisons it skips.
+        """
     def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
         """The person ids of every block with 2 to ``max_size`` people."""
 

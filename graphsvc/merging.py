@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable
+from typing import Callable, Iterable
 
 from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
@@ -157,16 +157,21 @@ def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> l
     space.load(new)
     blocks = {pid: _blocks_of(space.profiles[pid]) for pid in new if pid in space.profiles}
     in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys}, limit=MAX_BLOCK)
-    _load_candidates(space, new, blocks, in_blocks)
+    persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (reset by every merge)
+
+    def persons_in_block(block: str) -> set[str]:
+        if block not in persons_in:
+            persons_in[block] = {space.canonical(p) for p in in_blocks.get(block, ())}
+        return persons_in[block]
+
+    _load_candidates(space, new, blocks, persons_in_block)
     merges: list[tuple[str, str, MatchScore]] = []
     fresh = set(new)
     for record in new:
         me = space.canonical(record)
         if me != record or me not in space.profiles:
             continue  # already merged into someone earlier in this batch
-        candidates = sorted({
-            space.canonical(p) for b in blocks.get(record, ()) if len(in_blocks.get(b, ())) <= MAX_BLOCK for p in in_blocks.get(b, ())
-        } - {me})
+        candidates = sorted(set().union(*(persons_in_block(b) for b in blocks.get(record, ()))) - {me})
         mine = space.profiles[me]
         # only people whose name matches at all matter, as candidates and as namesakes
         named = [
@@ -189,34 +194,31 @@ def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> l
         _, other_id, result = ranked[0]
         survivor, absorbed = _survivor(space, other_id, me, fresh)
         space.join(survivor, absorbed)
+        persons_in.clear()
         merges.append((survivor, absorbed, result))
     return merges
 
 
-def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], in_blocks: dict[str, list[str]]) -> None:
+def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
     """Loads the people of ``new`` records' blocks who could be one of them, judged by their keys alone.
 
     Keys are unique in a workspace, so two people who both hold an account of a kind a person has
     one of (two LinkedIn profiles) hold two different ones and can never merge: a Connections.csv
     files thousands of such namesakes, and their names need not even be parsed.
     """
-    pool = {p for ids in in_blocks.values() for p in ids} - set(space.profiles)
-    records = [r for p in {space.canonical(p) for p in pool} for r in space.clusters.records_of(p)]
-    keys = space.store.keys_of_many(space.ws, records)
-    kinds: dict[str, set[str]] = {}
-    for record in records:
-        held = kinds.setdefault(space.canonical(record), set())
-        held.update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
-    wanted: set[str] = set()
+    by_kinds: dict[frozenset[str], set[str]] = {}  # the kinds of account new records hold -> the people near them
     for record in new:
         mine = space.profiles.get(space.canonical(record))
-        if mine is None:
-            continue
-        for block in blocks.get(record, ()):
-            for other in in_blocks.get(block, ()):
-                person = space.canonical(other)
-                if person in kinds and kinds[person].isdisjoint(mine.single_keys):
-                    wanted.add(person)
+        if mine is not None:
+            near = by_kinds.setdefault(frozenset(mine.single_keys), set())
+            near.update(*(persons_in_block(b) for b in blocks.get(record, ())))
+    pool = set().union(*by_kinds.values()) - set(space.profiles)
+    records = [r for p in pool for r in space.clusters.records_of(p)]
+    keys = space.store.keys_of_many(space.ws, records)
+    kinds: dict[str, set[str]] = {p: set() for p in pool}
+    for record in records:
+        kinds[space.canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
+    wanted = {p for held, near in by_kinds.items() for p in near & pool if kinds[p].isdisjoint(held)}
     space.load(wanted, keys={r: keys.get(r, []) for p in wanted for r in space.clusters.records_of(p)})
 
 

@@ -358,9 +358,10 @@ async def loaded(
             )
             child = subprocess.Popen([sys.executable, "-c", code, str(args.data_dir), args.team_b, str(upload)], cwd=ROOT)
             for _ in range(600):  # until the job is recorded
-                jobs = (await importer.post("/graphql", json={"query": "{ importJobs { id status } }"})).json()["data"]["importJobs"]
+                listed = (await importer.post("/graphql", json={"query": "{ importJobs(first: 100) { edges { node { id status } } } }"})).json()
+                jobs = listed["data"]["importJobs"]["edges"]  # team B's workspace holds this one job
                 if jobs:
-                    job_id = import_info["job"] = jobs[-1]["id"]
+                    job_id = import_info["job"] = jobs[-1]["node"]["id"]
                     break
                 await asyncio.sleep(0.05)
         elif not args.no_import:

@@ -224,6 +224,23 @@ def _query(document: str, variables: dict[str, Any]) -> dict[str, Any]:
         return execute(service, document, variables)
 
 
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in connection["edges"]]
+
+
+def _query_pages(document: str, variables: dict[str, Any], field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The first page's data, and every node of the connection ``field``, page by page (``after``), in one session."""
+    from graphsvc.api.local import execute
+
+    with _session() as service:
+        head = data = execute(service, document, {**variables, "after": None})
+        nodes = _nodes(data[field])
+        while data[field]["pageInfo"]["hasNextPage"]:
+            data = execute(service, document, {**variables, "after": data[field]["pageInfo"]["endCursor"]})
+            nodes += _nodes(data[field])
+    return head, nodes
+
+
 def _as_of_iso(value: Optional[str]) -> Optional[str]:
     parsed = _parse_as_of(value)
     return parsed.isoformat() if parsed else None
@@ -235,16 +252,17 @@ def neglected(
     member: Optional[str] = typer.Option(None, help="Only this team member's ties."),
     first: int = typer.Option(20, help="How many (at most 100)."),
     as_of: Optional[str] = typer.Option(None, "--as-of"),
-    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL neglectedTies shape."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL neglectedTies shape (a connection: totalCount, pageInfo, edges)."),
 ) -> None:
     """Whom to reconnect with: dormant strong ties, missed follow-ups, overdue keep-in-touch."""
     from graphsvc.api.local import NEGLECTED
 
-    data = _query(NEGLECTED, {"kind": kind.upper() if kind else None, "member": member, "first": first, "asOf": _as_of_iso(as_of)})
+    variables = {"kind": kind.upper() if kind else None, "member": member, "first": first, "after": None, "asOf": _as_of_iso(as_of)}
+    data = _query(NEGLECTED, variables)
     if as_json:
         _print_json(data)
         return
-    for item in data["neglectedTies"]:
+    for item in _nodes(data["neglectedTies"]):
         console.print(f"[bold]{item['kind']}[/] {item['person']['name']} ({item['person']['organization']}) — via {item['member']['name']}, score {item['score']:.2f}")
         console.print(f"   {item['reason']}\n   → {item['nextStep']}")
 
@@ -271,20 +289,20 @@ def explain(
 
 @app.command()
 def brokers(
-    first: int = typer.Option(20),
+    first: int = typer.Option(20, help="How many (at most 100)."),
     seed: int = typer.Option(0, help="Seed for sampling on large graphs and for communities."),
     as_of: Optional[str] = typer.Option(None, "--as-of"),
-    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL brokers shape."),
+    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL brokers shape (a connection: totalCount, pageInfo, edges)."),
 ) -> None:
     """People who bridge otherwise separate circles."""
     from graphsvc.api.local import BROKERS
 
-    data = _query(BROKERS, {"first": first, "seed": seed, "asOf": _as_of_iso(as_of)})
+    data = _query(BROKERS, {"first": first, "after": None, "seed": seed, "asOf": _as_of_iso(as_of)})
     if as_json:
         _print_json(data)
         return
     table = Table("person", "organization", "betweenness", "constraint", "effective size", "communities")
-    for row in data["brokers"]:
+    for row in _nodes(data["brokers"]):
         table.add_row(row["person"]["name"], row["person"]["organization"], f"{row['betweenness']:.3f}", f"{row['constraint']:.3f}",
                       f"{row['effectiveSize']:.1f}", str(row["communitiesBridged"]))
     console.print(table)
@@ -293,18 +311,20 @@ def brokers(
 @app.command()
 def communities(
     seed: int = typer.Option(0),
-    first: int = typer.Option(20),
+    first: int = typer.Option(20, help="How many (at most 100)."),
     as_of: Optional[str] = typer.Option(None, "--as-of"),
-    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL communities shape."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the GraphQL communities shape (connections: totalCount, pageInfo, edges; the first 100 members of each)."
+    ),
 ) -> None:
     """Communities in your network (Louvain), labelled by organizations and events."""
     from graphsvc.api.local import COMMUNITIES
 
-    data = _query(COMMUNITIES, {"seed": seed, "first": first, "asOf": _as_of_iso(as_of)})
+    data = _query(COMMUNITIES, {"seed": seed, "first": first, "after": None, "asOf": _as_of_iso(as_of)})
     if as_json:
         _print_json(data)
         return
-    for c in data["communities"]:
+    for c in _nodes(data["communities"]):
         orgs = ", ".join(f"{o['label']} ({o['count']})" for o in c["organizations"]) or "—"
         events = ", ".join(f"{e['name']} ({e['count']})" for e in c["events"]) or "—"
         console.print(f"[bold]#{c['index']}[/] {c['size']} people — organizations: {orgs}; events: {events}")
@@ -314,17 +334,21 @@ def communities(
 def roi(
     strong: float = typer.Option(0.3, help="Strength from which a tie counts as strong."),
     as_of: Optional[str] = typer.Option(None, "--as-of"),
-    as_json: bool = typer.Option(False, "--json", help="Print the GraphQL eventRoi and channelRoi shapes."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the GraphQL eventRoi (a connection: totalCount, pageInfo, its first 100 edges) and channelRoi shapes."
+    ),
 ) -> None:
     """What each event and each channel produced: people met, follow-ups, strong ties."""
     from graphsvc.api.local import ROI
+    from graphsvc.service import MAX_PAGE
 
-    data = _query(ROI, {"asOf": _as_of_iso(as_of), "strong": strong})
+    variables = {"first": MAX_PAGE, "asOf": _as_of_iso(as_of), "strong": strong}
     if as_json:
-        _print_json(data)
+        _print_json(_query(ROI, {**variables, "after": None}))
         return
+    data, events = _query_pages(ROI, variables, "eventRoi")  # every event, as before eventRoi paged
     table = Table("event", "date", "size", "met", "followed up", "strong ties", "mean strength")
-    for row in data["eventRoi"]:
+    for row in events:
         table.add_row(row["name"], (row["startsAt"] or "")[:10], str(row["size"]), str(row["peopleMet"]), str(row["followedUp"]),
                       str(row["strongTies"]), f"{row['meanStrength']:.2f}")
     console.print(table)

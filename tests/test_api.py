@@ -18,7 +18,7 @@ UPLOAD = """
 mutation Start($file: Upload!, $options: ImportOptionsInput) {
   startImport(file: $file, options: $options) { id status fileName format }
 }"""
-JOB = "query Job($id: ID!) { importJob(id: $id) { id status rowsRead rowsImported rowsRejected rowsSkipped error rejects { row reason skipped } } }"
+JOB = "query Job($id: ID!) { importJob(id: $id) { id status rowsRead rowsImported rowsRejected rowsSkipped error rejects { totalCount edges { node { row reason skipped } } } } }"
 
 
 async def _upload(client: httpx.AsyncClient, path: Path, options: dict[str, str] | None = None) -> httpx.Response:
@@ -55,7 +55,7 @@ def test_upload_import_poll_and_query(client: httpx.AsyncClient, tmp_path: Path)
         job = await _wait_for_job(client, started["id"])
         assert job["status"] == "COMPLETED"
         assert (job["rowsRead"], job["rowsImported"], job["rowsRejected"], job["rowsSkipped"]) == (4, 3, 0, 1)
-        assert job["rejects"] == [{"row": 8, "reason": "hidden profile: LinkedIn exported only the date", "skipped": True}]
+        assert job["rejects"] == {"totalCount": 1, "edges": [{"node": {"row": 8, "reason": "hidden profile: LinkedIn exported only the date", "skipped": True}}]}
 
         again = (await _upload(client, files["connections"], {"owner": scenario.OWNER})).json()["data"]["startImport"]
         assert again["id"] == started["id"] and again["status"] == "COMPLETED"
@@ -87,8 +87,8 @@ def test_unrecognised_upload_is_a_coded_error_and_writes_nothing(client: httpx.A
         error = body["errors"][0]
         assert error["extensions"]["code"] == "UNRECOGNISED_FORMAT"
         assert "linkedin" in error["message"] and "signin_sheet" in error["message"]
-        jobs = (await client.post("/graphql", json={"query": "{ importJobs { id } }"})).json()
-        assert jobs["data"]["importJobs"] == []
+        jobs = (await client.post("/graphql", json={"query": "{ importJobs { totalCount edges { node { id } } } }"})).json()
+        assert jobs["data"]["importJobs"] == {"totalCount": 0, "edges": []}
 
     asyncio.run(go())
     assert service.store.count_people(service.workspace().id, None) == 0

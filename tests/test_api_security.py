@@ -23,9 +23,12 @@ from tests.asgi_ws import AsgiWebSocket
 
 
 def _selection(type_: Any, depth: int = 0) -> str:
+    """Every field that needs no argument, two objects deep; a connection's edges and nodes count as one level
+    (``brokers { edges { node { person { id } } } }`` selects the person as ``brokers { person { id } }`` did)."""
     named = get_named_type(type_)
     if isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
         return ""
+    below = depth if named.name.endswith(("Connection", "Edge")) else depth + 1
     parts = []
     for name, field in named.fields.items():
         if any(isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in field.args.values()):
@@ -33,8 +36,8 @@ def _selection(type_: Any, depth: int = 0) -> str:
         inner = get_named_type(field.type)
         if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
             parts.append(name)
-        elif depth < 2:
-            sub = _selection(field.type, depth + 1)
+        elif below <= 2:
+            sub = _selection(field.type, below)
             if sub:
                 parts.append(f"{name} {sub}")
     return "{ " + " ".join(parts) + " }"

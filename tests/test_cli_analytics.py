@@ -15,11 +15,11 @@ from tests.community import AS_OF, build_community
 from tests.servers import free_port, run_cli, running
 
 CASES = [
-    (["neglected", "--kind", "dormant", "--first", "5"], local.NEGLECTED, {"kind": "DORMANT", "member": None, "first": 5}),
+    (["neglected", "--kind", "dormant", "--first", "5"], local.NEGLECTED, {"kind": "DORMANT", "member": None, "first": 5, "after": None}),
     (["explain", "Maya Lindqvist", "Dora Dormant"], local.TIE, {"a": "Maya Lindqvist", "b": "Dora Dormant"}),
-    (["brokers", "--first", "5", "--seed", "3"], local.BROKERS, {"first": 5, "seed": 3}),
-    (["communities", "--seed", "3"], local.COMMUNITIES, {"seed": 3, "first": 20}),
-    (["roi"], local.ROI, {"strong": 0.3}),
+    (["brokers", "--first", "5", "--seed", "3"], local.BROKERS, {"first": 5, "after": None, "seed": 3}),
+    (["communities", "--seed", "3"], local.COMMUNITIES, {"seed": 3, "first": 20, "after": None}),
+    (["roi"], local.ROI, {"first": 100, "after": None, "strong": 0.3}),
 ]
 
 
@@ -42,8 +42,13 @@ def test_analytics_cli_json_equals_graphql_over_http(tmp_path: Path) -> None:
             body = httpx.post(f"{base}/graphql", json={"query": document, "variables": {**variables, "asOf": as_of}}, timeout=60).json()
             assert "errors" not in body, (args, body)
             assert body["data"] == expected, args
-    assert from_cli[0]["neglectedTies"][0]["person"]["name"] == "Dora Dormant"
-    assert from_cli[2]["brokers"][0]["person"]["name"] == "Bea Broker"
+    assert from_cli[0]["neglectedTies"]["edges"][0]["node"]["person"]["name"] == "Dora Dormant"
+    assert from_cli[2]["brokers"]["edges"][0]["node"]["person"]["name"] == "Bea Broker"
+    communities = from_cli[3]["communities"]
+    assert communities["totalCount"] >= 2 and all(
+        e["node"]["members"]["totalCount"] == e["node"]["size"] >= len(e["node"]["members"]["edges"]) for e in communities["edges"]
+    )
+    assert from_cli[4]["eventRoi"]["totalCount"] == len(from_cli[4]["eventRoi"]["edges"]) >= 1
 
 
 def test_analytics_cli_text_and_errors(tmp_path: Path) -> None:

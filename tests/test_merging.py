@@ -219,3 +219,41 @@ def test_numbered_names_are_different_people_not_typos() -> None:
     a = Profile("1", {NameParts("dev", "moreau 290")}, {"various"})
     b = Profile("2", {NameParts("dev", "moreau 462")}, {"various"})
     assert score(a, b).points == 0 and not score(a, b).candidate
+
+
+def test_duplicate_candidates_page_like_every_other_list(imported: tuple[Graphsvc, str]) -> None:
+    import asyncio
+
+    import httpx
+
+    from graphsvc.api.app import create_app
+
+    service, ws = imported
+    everyone = service.duplicates(ws)
+    assert len(everyone) >= 2
+
+    async def run() -> list[dict]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test") as client:
+            async def ask(after: str | None, first: int = 1) -> dict:
+                body = {"query": "query($first: Int!, $after: String) { duplicateCandidates(first: $first, after: $after) { totalCount "
+                                 "pageInfo { hasNextPage endCursor } edges { node { a { id } b { id } points } } } }",
+                        "variables": {"first": first, "after": after}}
+                return (await client.post("/graphql", json=body)).json()
+
+            pages, after = [], None
+            while True:
+                page = (await ask(after))["data"]["duplicateCandidates"]
+                pages.append(page)
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            big = (await ask(None, 500))["data"]["duplicateCandidates"]
+            garbage = await ask("bm90LWEtY3Vyc29y")
+            return [*pages, big, garbage]
+
+    *pages, big, garbage = asyncio.run(run())
+    one_by_one = [(e["node"]["a"]["id"], e["node"]["b"]["id"]) for p in pages for e in p["edges"]]
+    assert one_by_one == [(c.a, c.b) for c in everyone]  # each pair once, most likely first
+    assert all(p["totalCount"] == len(everyone) for p in pages)
+    assert len(big["edges"]) == len(everyone) and big["pageInfo"]["hasNextPage"] is False  # 500 is served as at most 100
+    assert garbage["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"

@@ -21,7 +21,7 @@ import networkx as nx
 
 from graphsvc.analytics.strength import TieView
 
-__all__ = ["Broker", "Community", "brokers", "communities", "reach", "structural_graph"]
+__all__ = ["Broker", "Community", "broker_details", "broker_ranking", "brokers", "communities", "reach", "structural_graph"]
 
 
 @dataclass(frozen=True)
@@ -91,21 +91,42 @@ def brokers(
     team's own exports the team is central by construction, and the question is who *else*
     connects circles.
     """
+    ranking = broker_ranking(view, seed=seed, min_strength=min_strength, sample_above=sample_above, include_members=include_members)
+    return broker_details(view, ranking[:top], seed=seed, min_strength=min_strength)
+
+
+def broker_ranking(
+    view: TieView, *, seed: int = 0, min_strength: float = 0.1, sample_above: int = 2000, include_members: bool = False
+) -> list[tuple[str, float]]:
+    """``(person id, betweenness)`` of everyone who lies on shortest paths between others, highest first.
+
+    The cheap half of ``brokers``: constraint and effective size cost far more per person, so a
+    client paging through the ranking pays for them page by page (``broker_details``).
+    """
     graph, ids = structural_graph(view, min_strength)
     if graph.number_of_nodes() == 0:
         return []
     sample = min(graph.number_of_nodes(), 1000) if graph.number_of_nodes() > sample_above else None
     betweenness = nx.betweenness_centrality(graph, k=sample, weight="cost", seed=seed, normalized=True)
     excluded = set() if include_members else set(view.snap.members)
-    ranked = sorted(((n, b) for n, b in betweenness.items() if ids[n] not in excluded), key=lambda t: (-t[1], ids[t[0]]))[:top]
-    chosen = [n for n, score in ranked if score > 0]
+    ranked = sorted(((ids[n], b) for n, b in betweenness.items() if ids[n] not in excluded and b > 0), key=lambda t: (-t[1], t[0]))
+    return ranked
+
+
+def broker_details(view: TieView, ranked: list[tuple[str, float]], *, seed: int = 0, min_strength: float = 0.1) -> list[Broker]:
+    """``Broker`` rows (constraint, effective size, communities bridged) for entries of ``broker_ranking``."""
+    if not ranked:
+        return []
+    graph, ids = structural_graph(view, min_strength)
+    position = {person: i for i, person in enumerate(ids)}
+    chosen = [position[person] for person, _ in ranked]
     constraint = nx.constraint(graph, chosen, weight="strength")
     effective = nx.effective_size(graph, chosen, weight="strength")
     membership = {p: c.index for c in communities(view, seed=seed, min_strength=min_strength, min_size=1) for p in c.members}
     result = []
-    for node in chosen:
-        bridged = len({membership.get(ids[n]) for n in graph[node]} | {membership.get(ids[node])})
-        result.append(Broker(ids[node], betweenness[node], float(constraint[node]), float(effective[node]), bridged))
+    for node, (person, score) in zip(chosen, ranked):
+        bridged = len({membership.get(ids[n]) for n in graph[node]} | {membership.get(person)})
+        result.append(Broker(person, score, float(constraint[node]), float(effective[node]), bridged))
     return result
 
 

@@ -25,10 +25,13 @@ def execute(service: Graphsvc, document: str, variables: dict[str, Any] | None =
 
 
 NEGLECTED = """
-query Neglected($kind: NeglectKind, $member: String, $first: Int!, $asOf: DateTime) {
-  neglectedTies(kind: $kind, member: $member, first: $first, asOf: $asOf) {
-    kind member { id name } person { id name organization title } score strength lastContact
-    reason nextStep peakStrength novelty dunbarLayer
+query Neglected($kind: NeglectKind, $member: String, $first: Int!, $after: String, $asOf: DateTime) {
+  neglectedTies(kind: $kind, member: $member, first: $first, after: $after, asOf: $asOf) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      kind member { id name } person { id name organization title } score strength lastContact
+      reason nextStep peakStrength novelty dunbarLayer
+    } }
   }
 }"""
 
@@ -41,22 +44,31 @@ query Tie($a: String!, $b: String!, $asOf: DateTime) {
 }"""
 
 BROKERS = """
-query Brokers($first: Int!, $seed: Int!, $asOf: DateTime) {
-  brokers(first: $first, seed: $seed, asOf: $asOf) {
-    person { id name organization title } betweenness constraint effectiveSize communitiesBridged
+query Brokers($first: Int!, $after: String, $seed: Int!, $asOf: DateTime) {
+  brokers(first: $first, after: $after, seed: $seed, asOf: $asOf) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { person { id name organization title } betweenness constraint effectiveSize communitiesBridged } }
   }
 }"""
 
+#: Each community with its first 100 members by name (what the list of members was before it paged).
 COMMUNITIES = """
-query Communities($seed: Int!, $first: Int!, $asOf: DateTime) {
-  communities(seed: $seed, first: $first, asOf: $asOf) {
-    index size members { id name organization } organizations { label count } events { eventId name startsAt count }
+query Communities($seed: Int!, $first: Int!, $after: String, $asOf: DateTime) {
+  communities(seed: $seed, first: $first, after: $after, asOf: $asOf) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      index size organizations { label count } events { eventId name startsAt count }
+      members(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { node { id name organization } } }
+    } }
   }
 }"""
 
 ROI = """
-query Roi($asOf: DateTime, $strong: Float!) {
-  eventRoi(asOf: $asOf) { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength }
+query Roi($first: Int!, $after: String, $asOf: DateTime, $strong: Float!) {
+  eventRoi(first: $first, after: $after, asOf: $asOf) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength } }
+  }
   channelRoi(asOf: $asOf, strong: $strong) { channel strongTies startedHere }
 }"""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable, Generic, Sequence, TypeVar
 
@@ -73,6 +73,15 @@ def decode_cursor(kind: str, cursor: str) -> str:
     return value
 
 
+def _same_shape(position: list[object], sample: Key) -> bool:
+    """Whether a cursor's key has the shape of this list's keys: as many parts, strings where strings are."""
+
+    def part(value: object) -> str:
+        return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+
+    return len(position) == len(sample) and all(part(p) == part(s) for p, s in zip(position, sample))
+
+
 @dataclass(frozen=True)
 class Page(Generic[Item]):
     items: list[Item]
@@ -81,18 +90,28 @@ class Page(Generic[Item]):
     has_next: bool
 
 
-def paginate(items: Sequence[Item], key: Callable[[Item], Key], kind: str, first: int, after: str | None) -> Page[Item]:
+def paginate(
+    items: Sequence[Item], key: Callable[[Item], Key], kind: str, first: int, after: str | None, *, descending: bool = False
+) -> Page[Item]:
     """One page of ``items`` (already sorted by ``key``), after the position ``after`` names.
 
     The cursor is the sort key itself (JSON), so the page starts at the right place even when
     the item it came from has gone (a merged person, a tie that faded below ``minStrength``).
+    ``descending``: ``items`` are sorted from the largest key to the smallest (most recent first).
+    Keys are flat tuples of JSON scalars (a nested tuple would come back as a list).
     """
     size = page_size(first)
     start = 0
     if after:
         try:
-            position = tuple(json.loads(decode_cursor(kind, after)))
-            start = bisect_right(items, position, key=key)  # type: ignore[arg-type]
+            loaded = json.loads(decode_cursor(kind, after))
+            if not isinstance(loaded, list) or (items and not _same_shape(loaded, key(items[0]))):
+                raise InvalidArgument("invalid cursor")
+            position = tuple(loaded)
+            if descending:  # the first item whose key is below the position: the predicate is False, then True
+                start = bisect_left(range(len(items)), True, key=lambda i: key(items[i]) < position)
+            else:
+                start = bisect_right(items, position, key=key)  # type: ignore[arg-type]
         except (ValueError, TypeError, RecursionError) as exc:  # not JSON, not a list, or a key of another shape
             raise InvalidArgument("invalid cursor") from exc
     chosen = list(items[start : start + size])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graphsvc.api.pagination import Connection
 from graphsvc.api.people.types import PersonType
 
 
@@ -9,28 +10,12 @@ from graphsvc.api.people.types import PersonType
 class DuplicateCandidate:
     a: PersonType
     b: PersonType
-    points: float = strawberry.field(description="Points for being one person (graphsvc.matching): 4 and more merge automatically during imports.")
+    points: float = strawberry.field(description="Points for being one person (graphsvc.matching): 3.4 and more merge automatically during imports.")
     reasons: list[str]
     auto: bool = strawberry.field(description="Above the automatic merge threshold (left unmerged because it was ambiguous or the pair was split).")
 
 
-@strawberry.type
-class DuplicateCandidateEdge:
-    cursor: str
-    node: DuplicateCandidate
-
-
-@strawberry.type
-class DuplicateCandidatePageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class DuplicateCandidateConnection:
-    edges: list[DuplicateCandidateEdge]
-    page_info: DuplicateCandidatePageInfo
-    total_count: int
+DuplicateCandidateConnection = Connection[DuplicateCandidate]
 
 
 @strawberry.type(description="What a merge did, or would do with dryRun.")

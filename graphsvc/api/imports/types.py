@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import strawberry
 
 from graphsvc import model
+from graphsvc.api.errors import translate_errors
+from graphsvc.api.pagination import Connection, paginate
 
 JobStatus = strawberry.enum(model.JobStatus, description="Where an import job stands.")
 
@@ -14,6 +17,10 @@ class RejectedRow:
     row: int = strawberry.field(description="The line of the file on which the row starts.")
     reason: str
     skipped: bool
+
+
+#: A page of rejected rows; its cursors carry the row number.
+RejectedRowConnection = Connection[RejectedRow]
 
 
 @strawberry.input(description="Facts the file may not hold.")
@@ -49,9 +56,12 @@ class ImportJobType:
     )
     bytes_total: float | None = strawberry.field(default=None, description="The file's size in bytes, when bytesDone is known.")
 
-    @strawberry.field(description="Every row not imported, with its row number and reason.")
-    def rejects(self, info: strawberry.Info) -> list[RejectedRow]:
-        return [RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in info.context.service.store.rejects(str(self.id))]
+    @strawberry.field(description="The rows not imported, with their row number and reason, by row number. At most 100 per page.")
+    @translate_errors
+    async def rejects(self, info: strawberry.Info, first: int = 20, after: str | None = None) -> RejectedRowConnection:
+        found = await asyncio.to_thread(info.context.service.store.rejects, str(self.id))  # by row number
+        page = paginate(found, lambda r: (r.row,), "reject", first, after)
+        return Connection.of([RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in page.items], page.cursors, page.total, page.has_next)
 
     @classmethod
     def from_model(cls, job: model.ImportJob, bytes_progress: tuple[int, int] | None = None) -> "ImportJobType":
@@ -67,3 +77,7 @@ class ImportJobType:
             owner_id=strawberry.ID(job.owner_person_id) if job.owner_person_id else None,
             checkpoint_row=job.checkpoint_row, bytes_done=done, bytes_total=total,
         )
+
+
+#: A page of import jobs: ``ImportJobConnection`` / ``ImportJobEdge`` in the schema.
+ImportJobConnection = Connection[ImportJobType]

@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from graphsvc.analytics import neglected
+from graphsvc.api.pagination import Connection
 from graphsvc.api.people.types import PersonType
 from graphsvc.model import Person
 
@@ -32,3 +33,7 @@ class NeglectedTieType:
             score=item.score, strength=item.strength, last_contact=item.last_contact, reason=item.reason, next_step=item.next_step,
             peak_strength=item.peak_strength, novelty=item.novelty, dunbar_layer=item.dunbar_layer,
         )
+
+
+#: A page of neglected ties: ``NeglectedTieConnection`` / ``NeglectedTieEdge`` in the schema.
+NeglectedTieConnection = Connection[NeglectedTieType]

@@ -4,6 +4,8 @@ from datetime import datetime
 
 import strawberry
 
+from graphsvc.api.pagination import Connection
+
 
 @strawberry.type(name="EventRoi", description="What one event a member attended produced.")
 class EventRoiType:
@@ -23,3 +25,6 @@ class ChannelRoiType:
     channel: str
     strong_ties: int
     started_here: int
+
+
+EventRoiConnection = Connection[EventRoiType]

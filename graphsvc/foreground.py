@@ -14,7 +14,11 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["Foreground"]
+__all__ = ["PAUSE_EVERY", "Foreground"]
+
+#: Items of background work (ties, evidence records) between two calls of ``step_aside``: a few
+#: milliseconds of Python, so a request arriving meanwhile waits at most that long.
+PAUSE_EVERY = 256
 
 
 class Foreground:

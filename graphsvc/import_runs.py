@@ -151,6 +151,11 @@ class ImportRuns:
         with self._lock:
             return job_id in self._runs
 
+    def importing(self, workspace_id: str) -> bool:
+        """Whether a run into ``workspace_id`` is in progress here."""
+        with self._lock:
+            return any(run.workspace_id == workspace_id for run in self._runs.values())
+
     # ---------------------------------------------------------------------------------------
     def _register(self, prepared: PreparedImport) -> Run | None:
         """Claim the job id for a new run (None: a live run of it exists). Refreshes ``prepared.job``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -41,6 +42,9 @@ MAX_K = 20
 MAX_HOPS = 4
 #: How old a view of the same data a request without ``asOf`` may get while the current one builds.
 STALE_VIEW = timedelta(minutes=10)
+#: While this server imports into a workspace, how old (wall clock) a view of earlier data a request
+#: without ``asOf`` may get while one of the latest data builds.
+STALE_DATA_SECONDS = 60.0
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Graphsvc:
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
         self._building: set[tuple[str, int, datetime]] = set()
+        self._built_at: dict[tuple[str, int, datetime], float] = {}  # monotonic time each cached view was built
         #: Requests in flight (the API counts them); views built in the background step aside for them.
         self.foreground = Foreground()
 
@@ -157,28 +162,60 @@ class Graphsvc:
     def view(self, workspace_id: str, as_of: datetime | None = None) -> TieView:
         """The tie view at ``as_of`` (default: now, to the minute), cached per data version.
 
-        A view takes seconds to build on a large network. When the minute turns, a request
-        without ``as_of`` gets the previous minute's view of the same data (its ``asOf`` says so)
-        while the new one builds in the background, instead of every request waiting for it.
+        A view takes seconds to build on a large network. A request without ``as_of`` does not wait
+        for one: when the minute turns it gets the previous minute's view of the same data (its
+        ``asOf`` says so), and while this server runs an import into the workspace — every batch
+        moves the data version — it gets the latest view built (at most ``STALE_DATA_SECONDS`` old),
+        while the new one builds in the background. Otherwise (an explicit ``as_of``, a write made
+        by a request, an import run elsewhere) the view is of the data as it is now.
         """
         implicit = as_of is None
         as_of = _utc(as_of) if as_of else datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        snap = self.snapshots.get(workspace_id)
-        key = (workspace_id, snap.version, as_of)
+        version = self.store.data_version(workspace_id)
+        key = (workspace_id, version, as_of)
         with self._views_lock:
             view = self._views.get(key)
             if view is not None:
                 self._views.move_to_end(key)
                 return view
             if implicit:
-                stale = [v for (w, version, moment), v in self._views.items()
-                         if w == workspace_id and version == snap.version and as_of - moment <= STALE_VIEW]
+                stale = [v for (w, v_version, moment), v in self._views.items()
+                         if w == workspace_id and v_version == version and timedelta(0) <= as_of - moment <= STALE_VIEW]
                 if stale:
-                    if key not in self._building:
-                        self._building.add(key)
-                        threading.Thread(target=self._build_view, args=(key, snap, as_of, True), daemon=True).start()
+                    self._build_in_background(workspace_id, as_of)
                     return max(stale, key=lambda v: v.as_of)
-        return self._build_view(key, snap, as_of)
+        if implicit and self.import_runs.importing(workspace_id):
+            now = time.monotonic()
+            with self._views_lock:
+                earlier = [(self._built_at.get(k, 0.0), v) for k, v in self._views.items()
+                           if k[0] == workspace_id and timedelta(0) <= as_of - k[2] <= STALE_VIEW
+                           and now - self._built_at.get(k, 0.0) <= STALE_DATA_SECONDS]
+                if earlier:
+                    self._build_in_background(workspace_id, as_of)
+                    return max(earlier, key=lambda item: item[0])[1]
+        snap = self.snapshots.get(workspace_id)
+        return self._build_view((workspace_id, snap.version, as_of), snap, as_of)
+
+    def _build_in_background(self, workspace_id: str, as_of: datetime) -> None:
+        """Start building the view of the workspace's current data at ``as_of`` (one build per workspace at a time)."""
+        marker = (workspace_id, -1, as_of)
+        if marker in self._building or any(k[0] == workspace_id for k in self._building):
+            return
+        self._building.add(marker)
+
+        def build() -> None:
+            try:
+                snap = self.snapshots.get(workspace_id, pause=self.foreground.step_aside)
+                key = (workspace_id, snap.version, as_of)
+                with self._views_lock:
+                    if key in self._views:
+                        return
+                self._build_view(key, snap, as_of, background=True)
+            finally:
+                with self._views_lock:
+                    self._building.discard(marker)
+
+        threading.Thread(target=build, daemon=True).start()
 
     def _build_view(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime, background: bool = False) -> TieView:
         try:
@@ -190,8 +227,10 @@ class Graphsvc:
             gc.freeze()
             with self._views_lock:
                 self._views[key] = view
+                self._built_at[key] = time.monotonic()
                 while len(self._views) > 8:
-                    self._views.popitem(last=False)
+                    evicted, _ = self._views.popitem(last=False)
+                    self._built_at.pop(evicted, None)
             return view
         finally:
             with self._views_lock:

@@ -13,7 +13,9 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
+from graphsvc import foreground
 from graphsvc.identity import normalise_organization
 from graphsvc.model import Event, EvidenceKind, Person
 from graphsvc.store.protocol import Store
@@ -61,18 +63,27 @@ def pair(a: str, b: str) -> Pair:
 
 
 def build_snapshot(
-    store: Store, workspace_id: str, *, max_event_size: int = 1000, max_organization_size: int = 100
+    store: Store,
+    workspace_id: str,
+    *,
+    max_event_size: int = 1000,
+    max_organization_size: int = 100,
+    pause: Callable[[], object] | None = None,
 ) -> Snapshot:
     """Read the workspace's evidence into a snapshot.
 
     Events larger than ``max_event_size`` and organizations with more than
     ``max_organization_size`` known people keep their facts per person but create no pairwise
     facts: at that size co-presence says almost nothing and the pairs grow quadratically.
+    ``pause`` is called every few hundred records (a snapshot built in the background steps aside
+    for requests with it, as ``graphsvc.analytics.strength.tie_graph`` does).
     """
     version = store.data_version(workspace_id)
     snap = Snapshot(workspace_id, version, tuple(store.member_ids(workspace_id)))
     attendees: dict[str, set[str]] = defaultdict(set)
-    for ev in store.iter_evidence(workspace_id):
+    for done, ev in enumerate(store.iter_evidence(workspace_id), 1):
+        if pause is not None and done % foreground.PAUSE_EVERY == 0:
+            pause()
         if ev.kind is EvidenceKind.ATTENDED:
             if ev.event_id:
                 snap.people.add(ev.person_a)
@@ -88,6 +99,8 @@ def build_snapshot(
     snap.attendees = dict(attendees)
     snap.people.update(snap.members)
     for event_id in sorted(attendees):
+        if pause is not None:
+            pause()
         people = sorted(attendees[event_id])
         snap.event_size[event_id] = len(people)
         if len(people) > max_event_size:
@@ -97,13 +110,15 @@ def build_snapshot(
         for i, a in enumerate(people):
             for b in people[i + 1 :]:
                 snap.facts[(a, b)].append(Fact(CO_ATTENDANCE, "event", at, event_id))
-    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size)
+    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size, pause)
     return snap
 
 
-def _add_organizations(snap: Snapshot, people: "list[Person] | object", limit: int) -> None:
+def _add_organizations(snap: Snapshot, people: "list[Person] | object", limit: int, pause: Callable[[], object] | None = None) -> None:
     by_org: dict[str, list[str]] = defaultdict(list)
-    for person in people:  # type: ignore[attr-defined]
+    for done, person in enumerate(people, 1):  # type: ignore[call-overload]
+        if pause is not None and done % foreground.PAUSE_EVERY == 0:
+            pause()
         if person.organization:
             snap.organization[person.id] = person.organization
             by_org[normalise_organization(person.organization)].append(person.id)
@@ -124,12 +139,22 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}
 
-    def get(self, workspace_id: str) -> Snapshot:
+    def get(self, workspace_id: str, *, pause: Callable[[], object] | None = None) -> Snapshot:
+        """The snapshot of the workspace's current data. With ``pause`` (a build in the background),
+        it is built outside the lock: a request that needs the snapshot meanwhile builds its own
+        rather than wait for one that steps aside while requests are in flight."""
         version = self.store.data_version(workspace_id)
         with self._lock:
             cached = self._snapshots.get(workspace_id)
             if cached is not None and cached.version == version:
                 return cached
-            snap = build_snapshot(self.store, workspace_id)
-            self._snapshots[workspace_id] = snap
-            return snap
+            if pause is None:
+                snap = build_snapshot(self.store, workspace_id)
+                self._snapshots[workspace_id] = snap
+                return snap
+        snap = build_snapshot(self.store, workspace_id, pause=pause)
+        with self._lock:
+            current = self._snapshots.get(workspace_id)
+            if current is None or current.version < snap.version:
+                self._snapshots[workspace_id] = snap
+        return snap

@@ -107,9 +107,9 @@ def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(
     import time
     from datetime import timedelta
 
-    from graphsvc.analytics import strength
+    from graphsvc import foreground
 
-    monkeypatch.setattr(strength, "PAUSE_EVERY", 1)  # the scenario is small: step aside after every tie
+    monkeypatch.setattr(foreground, "PAUSE_EVERY", 1)  # the scenario is small: step aside after every tie
     steps: list[bool] = []
     step_aside = service.foreground.step_aside
     monkeypatch.setattr(service.foreground, "step_aside", lambda: steps.append(step_aside()) or True)
@@ -132,3 +132,40 @@ def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(
     assert all(steps)  # and nothing was in flight, so it never waited
     assert current.cache.get("path_engine") is None and fresh.cache.get("path_engine") is not None
     assert service.view(ws, AS_OF).as_of == AS_OF  # an explicit asOf is always exact
+
+
+def test_while_this_server_imports_into_a_workspace_its_last_view_serves_until_the_next_is_built(
+    service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (here because it needs the scenario; the behaviour is the service's view cache)
+    import time
+
+    ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
+    before = service.view(ws)
+    service.record_interaction(ws, "Tara Voss", "call", at=AS_OF)  # the data version moves
+    assert service.view(ws) is not before  # no import running: a write is seen by the next read
+
+    moved = service.view(ws)
+    importing = {ws}
+    monkeypatch.setattr(service.import_runs, "importing", lambda workspace_id: workspace_id in importing)
+    from graphsvc import foreground
+
+    monkeypatch.setattr(foreground, "PAUSE_EVERY", 1)
+    steps: list[bool] = []
+    step_aside = service.foreground.step_aside
+    monkeypatch.setattr(service.foreground, "step_aside", lambda: steps.append(step_aside()) or True)
+    service.record_interaction(ws, "Tara Voss", "message", at=AS_OF)  # as an import batch would
+    assert service.view(ws) is moved  # served at once, from the last view built
+    for _ in range(200):
+        if not service._building:
+            break
+        time.sleep(0.05)
+    latest = service.view(ws)
+    assert latest is not moved and latest.snap.version == service.store.data_version(ws)
+    # both halves of the build stepped aside for requests: the snapshot (per evidence record) and the ties
+    assert len(steps) > len(latest.snap.facts) + len(latest.snap.attendees)
+    assert service.view(ws, AS_OF).snap.version == latest.snap.version  # an explicit asOf is always of the latest data
+
+    importing.clear()  # the import ended: the next write is seen by the next read again
+    service.record_interaction(ws, "Tara Voss", "met", at=AS_OF)
+    assert service.view(ws).snap.version == service.store.data_version(ws)

@@ -26,6 +26,7 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from graphsvc import foreground
 from graphsvc.model import INTERACTION_KINDS, EvidenceKind
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Fact, Snapshot
 
@@ -87,8 +88,6 @@ class StrengthModel:
 
 
 DEFAULT_MODEL = StrengthModel()
-#: Ties between two calls of a background build's ``pause`` (a few milliseconds of work).
-PAUSE_EVERY = 256
 
 
 def model_with_half_lives(half_lives: dict[str, float], base: StrengthModel = DEFAULT_MODEL) -> StrengthModel:
@@ -314,7 +313,7 @@ def tie_graph(
         tie = combine(contributions(facts, snap, as_of, model, mutual), model)
         if tie is not None and tie.strength > 0:
             graph.add_edge(a, b, strength=tie.strength, cost=-math.log(tie.strength), level=tie.level)
-        if pause is not None and done % PAUSE_EVERY == 0:
+        if pause is not None and done % foreground.PAUSE_EVERY == 0:
             pause()
     return graph
 

@@ -7,10 +7,11 @@ analytics) is plain functions over plain data.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,14 +38,27 @@ if TYPE_CHECKING:
     from graphsvc.directory import Directory
     from graphsvc.import_runs import ImportRuns
 
+logger = logging.getLogger(__name__)
+
 MAX_PAGE = 100
 MAX_K = 20
 MAX_HOPS = 4
 #: How old a view of the same data a request without ``asOf`` may get while the current one builds.
 STALE_VIEW = timedelta(minutes=10)
 #: While this server imports into a workspace, how old (wall clock) a view of earlier data a request
-#: without ``asOf`` may get while one of the latest data builds.
-STALE_DATA_SECONDS = 60.0
+#: without ``asOf`` may get while one of the latest data builds (a build takes seconds; under
+#: saturation, while it steps aside for requests, up to a minute).
+STALE_DATA_SECONDS = 600.0
+
+
+@dataclass
+class _ViewBuild:
+    """A tie view being built; requests that need the same view wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    view: TieView | None = None
+    error: BaseException | None = None
+    urgent: bool = False  # a request waits for it: a background build stops stepping aside
 
 
 @dataclass
@@ -74,7 +88,8 @@ class Graphsvc:
         self.on_import_finished: Callable[[ImportJob], None] = lambda job: None
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
-        self._building: set[tuple[str, int, datetime]] = set()
+        self._building: set[str] = set()  # workspaces whose view is being built in the background
+        self._builds: dict[tuple[str, int, datetime], _ViewBuild] = {}  # views being built, by key
         self._built_at: dict[tuple[str, int, datetime], float] = {}  # monotonic time each cached view was built
         #: Requests in flight (the API counts them); views built in the background step aside for them.
         self.foreground = Foreground()
@@ -165,8 +180,8 @@ class Graphsvc:
         A view takes seconds to build on a large network. A request without ``as_of`` does not wait
         for one: when the minute turns it gets the previous minute's view of the same data (its
         ``asOf`` says so), and while this server runs an import into the workspace — every batch
-        moves the data version — it gets the latest view built (at most ``STALE_DATA_SECONDS`` old),
-        while the new one builds in the background. Otherwise (an explicit ``as_of``, a write made
+        moves the data version — it gets the latest view built (at most ``STALE_DATA_SECONDS`` old;
+        in practice the time one build takes) while the next one builds in the background. Otherwise (an explicit ``as_of``, a write made
         by a request, an import run elsewhere) the view is of the data as it is now.
         """
         implicit = as_of is None
@@ -194,32 +209,59 @@ class Graphsvc:
                     self._build_in_background(workspace_id, as_of)
                     return max(earlier, key=lambda item: item[0])[1]
         snap = self.snapshots.get(workspace_id)
-        return self._build_view((workspace_id, snap.version, as_of), snap, as_of)
+        return self._view_of(snap, as_of)
+
+    def _view_of(self, snap: "Snapshot", as_of: datetime) -> TieView:
+        """The view of ``snap`` at ``as_of``: cached, built here, or — when another thread is building
+        it — that build's, so that concurrent requests never build the same view twice (a view of a
+        large network is a lot of memory) and a background build hurries when a request waits."""
+        key = (snap.workspace_id, snap.version, as_of)
+        with self._views_lock:
+            cached = self._views.get(key)
+            if cached is not None:
+                return cached
+            build = self._builds.get(key)
+            mine = build is None
+            if build is None:
+                build = self._builds[key] = _ViewBuild()
+            else:
+                build.urgent = True
+        if mine:
+            return self._run_build(key, snap, as_of, build, background=False)
+        build.done.wait()
+        if build.view is None:
+            raise build.error or RuntimeError("the view build failed")
+        return build.view
 
     def _build_in_background(self, workspace_id: str, as_of: datetime) -> None:
-        """Start building the view of the workspace's current data at ``as_of`` (one build per workspace at a time)."""
-        marker = (workspace_id, -1, as_of)
-        if marker in self._building or any(k[0] == workspace_id for k in self._building):
+        """Start building the view of the workspace's current data at ``as_of``, one build per
+        workspace at a time. Called with ``_views_lock`` held."""
+        if workspace_id in self._building:
             return
-        self._building.add(marker)
+        self._building.add(workspace_id)
 
         def build() -> None:
             try:
                 snap = self.snapshots.get(workspace_id, pause=self.foreground.step_aside)
                 key = (workspace_id, snap.version, as_of)
                 with self._views_lock:
-                    if key in self._views:
+                    if key in self._views or key in self._builds:
                         return
-                self._build_view(key, snap, as_of, background=True)
+                    job = self._builds[key] = _ViewBuild()
+                self._run_build(key, snap, as_of, job, background=True)
+            except Exception:  # a request that needs this view builds it and reports the error
+                logger.exception("building the tie view of %s in the background failed", workspace_id)
             finally:
                 with self._views_lock:
-                    self._building.discard(marker)
+                    self._building.discard(workspace_id)
 
         threading.Thread(target=build, daemon=True).start()
 
-    def _build_view(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime, background: bool = False) -> TieView:
+    def _run_build(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime, build: "_ViewBuild", *, background: bool) -> TieView:
         try:
-            view = tie_view(snap, as_of, self.model, pause=self.foreground.step_aside if background else None)
+            # in the background, step aside for requests in flight, unless one of them waits for this very view
+            pause = (lambda: build.urgent or self.foreground.step_aside()) if background else None
+            view = tie_view(snap, as_of, self.model, pause=pause)
             if background:
                 path_engine(view)  # built here rather than by the first request that gets the new view
             # A view of a large network is millions of objects that live until evicted; left to the
@@ -231,10 +273,15 @@ class Graphsvc:
                 while len(self._views) > 8:
                     evicted, _ = self._views.popitem(last=False)
                     self._built_at.pop(evicted, None)
+            build.view = view
             return view
+        except BaseException as exc:
+            build.error = exc
+            raise
         finally:
             with self._views_lock:
-                self._building.discard(key)
+                self._builds.pop(key, None)
+            build.done.set()
 
     def people_lookup(self, workspace_id: str) -> Callable[[Iterable[str]], dict[str, Person]]:
         return lambda ids: self.store.get_people(workspace_id, ids)

@@ -75,15 +75,16 @@ def build_snapshot(
     Events larger than ``max_event_size`` and organizations with more than
     ``max_organization_size`` known people keep their facts per person but create no pairwise
     facts: at that size co-presence says almost nothing and the pairs grow quadratically.
-    ``pause`` is called every few hundred records (a snapshot built in the background steps aside
-    for requests with it, as ``graphsvc.analytics.strength.tie_graph`` does).
+    ``pause`` is called between events and every few hundred people once the evidence is read (a
+    snapshot built in the background steps aside for requests with it, as
+    ``graphsvc.analytics.strength.tie_graph`` does).
     """
     version = store.data_version(workspace_id)
     snap = Snapshot(workspace_id, version, tuple(store.member_ids(workspace_id)))
     attendees: dict[str, set[str]] = defaultdict(set)
-    for done, ev in enumerate(store.iter_evidence(workspace_id), 1):
-        if pause is not None and done % foreground.PAUSE_EVERY == 0:
-            pause()
+    # No pause while the evidence cursor is open: a read transaction held open for long keeps SQLite
+    # from checkpointing an import's writes, the WAL grows, and every read slows down with it.
+    for ev in store.iter_evidence(workspace_id):
         if ev.kind is EvidenceKind.ATTENDED:
             if ev.event_id:
                 snap.people.add(ev.person_a)

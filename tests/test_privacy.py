@@ -169,3 +169,35 @@ def test_while_this_server_imports_into_a_workspace_its_last_view_serves_until_t
     importing.clear()  # the import ended: the next write is seen by the next read again
     service.record_interaction(ws, "Tara Voss", "met", at=AS_OF)
     assert service.view(ws).snap.version == service.store.data_version(ws)
+
+
+def test_requests_that_need_the_same_view_at_once_build_it_once(service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (here because it needs the scenario; the behaviour is the service's view cache)
+    import threading
+    import time
+
+    import graphsvc.service as service_module
+
+    ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
+    builds = []
+    real = service_module.tie_view
+
+    def slow_tie_view(*args, **kwargs):  # type: ignore[no-untyped-def]
+        builds.append(1)
+        time.sleep(0.3)  # long enough for the other requests to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "tie_view", slow_tie_view)
+    got = []
+    start = threading.Barrier(4)
+
+    def request() -> None:
+        start.wait()
+        got.append(service.view(ws, AS_OF))
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1 and len(got) == 4 and all(view is got[0] for view in got)

@@ -26,7 +26,7 @@ from graphsvc.clusters import ClusteredStore
 from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
 from graphsvc.errors import Conflict, InvalidArgument, NotFound
 from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
-from graphsvc.foreground import Foreground
+from graphsvc.foreground import Foreground, collector_paused
 from graphsvc.intros import IntroPaths, IntroStatus, path_engine, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.settings import Settings
@@ -242,7 +242,8 @@ class Graphsvc:
 
         def build() -> None:
             try:
-                snap = self.snapshots.get(workspace_id, pause=self.foreground.step_aside)
+                with collector_paused():
+                    snap = self.snapshots.get(workspace_id, pause=self.foreground.step_aside)
                 key = (workspace_id, snap.version, as_of)
                 with self._views_lock:
                     if key in self._views or key in self._builds:
@@ -261,9 +262,10 @@ class Graphsvc:
         try:
             # in the background, step aside for requests in flight, unless one of them waits for this very view
             pause = (lambda: build.urgent or self.foreground.step_aside()) if background else None
-            view = tie_view(snap, as_of, self.model, pause=pause)
-            if background:
-                path_engine(view)  # built here rather than by the first request that gets the new view
+            with collector_paused():
+                view = tie_view(snap, as_of, self.model, pause=pause)
+                if background:
+                    path_engine(view)  # built here rather than by the first request that gets the new view
             # A view of a large network is millions of objects that live until evicted; left to the
             # cycle collector, every full collection walks them all and stalls requests for ~0.5 s.
             gc.freeze()

@@ -54,3 +54,24 @@ def test_a_request_that_fails_is_no_longer_counted() -> None:
     except RuntimeError:
         pass
     assert not foreground.busy
+
+
+def test_the_collector_is_paused_until_the_last_of_overlapping_builds_ends() -> None:
+    import gc
+
+    from graphsvc.foreground import collector_paused
+
+    assert gc.isenabled()
+    first = collector_paused()
+    first.__enter__()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the first build still runs
+    first.__exit__(None, None, None)
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            raise ValueError("a build that fails")
+    except ValueError:
+        pass
+    assert gc.isenabled()

@@ -253,3 +253,42 @@ def test_production_profile_hides_graphiql(tmp_path: Path) -> None:
     page = asyncio.run(client.get("/graphql", headers={"accept": "text/html", "authorization": f"Bearer {secret}"}))
     assert "graphiql" not in page.text.lower()
     service.close()
+
+
+def test_production_errors_do_not_suggest_names(tmp_path: Path) -> None:
+    """With introspection off, "Did you mean 'first'?" would spell out the schema to a prober."""
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    _, secret = auth.create_token(service.store, service.workspace().id, "ops", "admin")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    probes = ["{ people(firts: 2) { totalCount } }", "{ neglectedTies(kind: DORMANTX) { totalCount } }", "query($x: Strin) { people { totalCount } }",
+              "{ peple { totalCount } }"]
+    for probe in probes:
+        response = _post(client, {"query": probe}, secret)
+        assert response.status_code in (200, 400)
+        errors = response.json()["errors"]
+        assert errors and all("did you mean" not in e["message"].lower() for e in errors), errors
+        assert all(e["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for e in errors), errors
+    assert "Unknown argument 'firts'" in _post(client, {"query": probes[0]}, secret).json()["errors"][0]["message"]  # still says what is wrong
+    service.close()
+
+
+def test_documents_that_never_run_get_a_code_and_400(tmp_path: Path) -> None:
+    """Malformed queries, unknown fields and variables of the wrong type: coded errors, HTTP 400, nothing masked."""
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    _, secret = auth.create_token(service.store, service.workspace().id, "ops", "admin")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    cases = [
+        ({"query": "{ people { totalCount "}, "GRAPHQL_PARSE_FAILED", "Syntax Error"),
+        ({"query": "{ nobody { id } }"}, "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nobody'"),
+        ({"query": "query($n: Int!) { people(first: $n) { totalCount } }", "variables": {"n": "x"}}, "BAD_USER_INPUT", "Int cannot represent"),
+        ({"query": "query($n: Int!) { people(first: $n) { totalCount } }", "variables": {}}, "BAD_USER_INPUT", "$n"),
+    ]
+    for body, code, says in cases:
+        response = _post(client, body, secret)
+        errors = response.json()["errors"]
+        assert response.status_code == 400, (body, response.status_code, errors)
+        assert errors[0]["extensions"]["code"] == code and says in errors[0]["message"], errors
+    # an error raised while running keeps its own code and status
+    ran = _post(client, {"query": "{ people(first: -1) { totalCount } }"}, secret)
+    assert ran.status_code == 200 and ran.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    service.close()

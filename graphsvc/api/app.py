@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
@@ -28,6 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from graphsvc import __version__
 from graphsvc.api.context import Context
+from graphsvc.api.errors import request_error_code
 from graphsvc.api.middleware import Caller, EdgeMiddleware, Metrics, authenticate_bearer
 from graphsvc.api.schema import build_schema
 from graphsvc.model import Role
@@ -70,11 +73,27 @@ class GraphQLApp(GraphQL):
         # A WebSocket's caller is None until connection_init authenticates it (on_ws_connect); the
         # protocol runs no operation before that.
         caller: Caller | None = request.scope["state"]["caller"]
+        if isinstance(request, Request):
+            request.state.graphql_response = response  # process_result sets its status
         return Context(
             service=self.service, workspace_id=caller.workspace_id if caller else "",
             role=caller.role if caller else Role.READ_ONLY, token_id=caller.token_id if caller else None,
             request=request, response=response,
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
+        """Errors of a document that never ran (it did not parse, validate or fit its variables) get a
+        code and HTTP 400, like every other error; errors raised while running keep theirs."""
+        data = await super().process_result(request, result)
+        errors = data.get("errors") or []
+        unran = [e for e in errors if "path" not in e and "code" not in (e.get("extensions") or {})]
+        for error in unran:
+            error.setdefault("extensions", {})["code"] = request_error_code(error["message"])
+        if errors and len(unran) == len(errors) and data.get("data") is None:
+            response = getattr(getattr(request, "state", None), "graphql_response", None)
+            if response is not None:
+                response.status_code = 400
+        return data
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
         params = context.connection_params or {}

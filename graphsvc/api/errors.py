@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from typing import Any, Callable, TypeVar
 
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
 from graphsvc.errors import GraphsvcError
 
@@ -46,5 +48,35 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None:
         return False  # parse and validation errors are the client's, and safe to show
     if isinstance(original, GraphQLError):
-        return not (original.extensions or {}).get("code")
+        # a variable that does not fit its type fails before anything runs (no path): the client's too
+        return error.path is not None and not (original.extensions or {}).get("code")
     return not isinstance(original, GraphsvcError)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.S)
+
+
+class NoSuggestions(MaskErrors):
+    """Drops graphql-core's "Did you mean 'first'?" from error messages.
+
+    With introspection off (the production profile), suggestions would spell out the names of
+    arguments, enum values and types to anyone probing the schema.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: _SUGGESTION.search(error.message) is not None)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=_SUGGESTION.sub("", error.message), nodes=error.nodes, source=error.source, positions=error.positions,
+            path=error.path, original_error=error.original_error, extensions=error.extensions,
+        )
+
+
+def request_error_code(message: str) -> str:
+    """The code of an error graphql-core raises before anything runs, by its message."""
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$") and any(w in message for w in ("invalid value", "of required type", "of non-null type")):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"

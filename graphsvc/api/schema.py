@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from graphsvc.api.duplicates.mutations import DuplicatesMutation
 from graphsvc.api.duplicates.query import DuplicatesQuery
-from graphsvc.api.errors import should_mask
+from graphsvc.api.errors import NoSuggestions, should_mask
 from graphsvc.api.events.query import EventsQuery
 from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
@@ -84,6 +84,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.insert(0, DisableIntrospection)
+        extensions.append(NoSuggestions)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(disable_field_suggestions=True), extensions=extensions)
 
 

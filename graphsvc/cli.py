@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
@@ -371,12 +371,13 @@ def token_create(
     name: str = typer.Argument(..., help="Whose token this is."),
     role: str = typer.Option("member", help="admin, member or read_only."),
     workspace: Optional[str] = typer.Option(None, help="Workspace name (default: GRAPHSVC_DEFAULT_WORKSPACE)."),
+    expires_in_days: Optional[float] = typer.Option(None, "--expires-in-days", help="The token stops working this many days from now (default: when revoked)."),
 ) -> None:
     """Create a token and print its secret (once)."""
     from graphsvc import auth
 
     with _session() as service:
-        token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role)
+        token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role, expires_in_days=expires_in_days)
     console.print(f"{token.id}  {token.name}  {token.role.value}")
     sys.stdout.write(secret + "\n")
 
@@ -386,13 +387,21 @@ def token_list(workspace: Optional[str] = typer.Option(None), as_json: bool = ty
     """List a workspace's tokens (never their secrets)."""
     with _session() as service:
         tokens = service.store.list_tokens(service.workspace(workspace).id)
+    now = datetime.now(timezone.utc)
     rows = [{"id": t.id, "name": t.name, "role": t.role.name, "createdAt": t.created_at.isoformat(),
-             "revokedAt": t.revoked_at.isoformat() if t.revoked_at else None} for t in tokens]
+             "revokedAt": t.revoked_at.isoformat() if t.revoked_at else None,
+             "expiresAt": t.expires_at.isoformat() if t.expires_at else None} for t in tokens]
     if as_json:
         _print_json(rows)
         return
-    for row in rows:
-        console.print(f"{row['id']}  {row['name']}  {row['role']}  {'revoked ' + row['revokedAt'] if row['revokedAt'] else 'live'}")
+    for token, row in zip(tokens, rows):
+        if token.revoked_at:
+            state = f"revoked {row['revokedAt']}"
+        elif token.expires_at and token.expires_at <= now:
+            state = f"expired {row['expiresAt']}"
+        else:
+            state = f"live until {row['expiresAt']}" if token.expires_at else "live"
+        console.print(f"{row['id']}  {row['name']}  {row['role']}  {state}")
 
 
 @token_app.command("revoke")

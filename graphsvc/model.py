@@ -177,3 +177,4 @@ class Token:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # None: until revoked

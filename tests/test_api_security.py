@@ -292,3 +292,25 @@ def test_documents_that_never_run_get_a_code_and_400(tmp_path: Path) -> None:
     ran = _post(client, {"query": "{ people(first: -1) { totalCount } }"}, secret)
     assert ran.status_code == 200 and ran.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
     service.close()
+
+
+def test_an_expired_token_is_refused_with_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    _, admin = auth.create_token(service.store, service.workspace().id, "ops", "admin")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    created = _post(client, {"query": 'mutation { createToken(name: "contractor", role: READ_ONLY, expiresInDays: 30) { secret token { expiresAt } } }'}, admin)
+    body = created.json()["data"]["createToken"]
+    expires = datetime.fromisoformat(body["token"]["expiresAt"])
+    assert _post(client, {"query": "{ people { totalCount } }"}, body["secret"]).status_code == 200
+    real = auth.check_token
+    monkeypatch.setattr(auth, "check_token", lambda store, secret, now=None: real(store, secret, now or expires + timedelta(seconds=1)))
+    refused = _post(client, {"query": "{ people { totalCount } }"}, body["secret"])
+    assert refused.status_code == 401
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED" and "expired" in error["message"]
+    tampered = _post(client, {"query": "{ people { totalCount } }"}, admin[:-1] + ("A" if admin[-1] != "A" else "B"))
+    assert tampered.status_code == 401 and tampered.json()["errors"][0]["message"] == "unknown bearer token"
+    assert datetime.now(timezone.utc) < expires
+    service.close()

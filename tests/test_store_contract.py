@@ -24,7 +24,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 from graphsvc import jobs
 from graphsvc.analytics.strength import WARM_LEVELS, tie_view
-from graphsvc.errors import StoreUnavailable
+from graphsvc.errors import InvalidArgument, StoreUnavailable
 from graphsvc.model import (
     Channel,
     Event,
@@ -465,6 +465,27 @@ def test_tokens_are_hashed_scoped_and_revocable(store: Any) -> None:
     assert store.revoke_token(b, token.id, token.created_at) is False
     auth.revoke_token(store, a, token.id)
     assert auth.authenticate(store, secret) is None and store.list_tokens(a)[0].revoked_at is not None
+    assert auth.check_token(store, secret) == (None, "this bearer token was revoked")
+
+
+def test_tokens_expire(store: Any) -> None:
+    from datetime import timedelta
+
+    from graphsvc import auth
+
+    ws = store.workspace(fresh_name("tok-exp")).id
+    token, secret = auth.create_token(store, ws, "contractor", "read_only", expires_in_days=7)
+    stored = store.list_tokens(ws)[0]
+    assert stored.expires_at == token.expires_at and timedelta(days=6.99) < token.expires_at - token.created_at <= timedelta(days=7)
+    assert auth.check_token(store, secret, now=token.created_at + timedelta(days=6))[0] == stored
+    found, why = auth.check_token(store, secret, now=token.created_at + timedelta(days=7, seconds=1))
+    assert found is None and why.startswith("this bearer token expired at ")
+    forever, secret2 = auth.create_token(store, ws, "ops", "admin")
+    assert forever.expires_at is None and auth.check_token(store, secret2, now=token.created_at + timedelta(days=36500))[0] is not None
+    with pytest.raises(InvalidArgument):
+        auth.create_token(store, ws, "nobody", "member", expires_in_days=0)
+    assert auth.check_token(store, "gs_" + "x" * 40) == (None, "unknown bearer token")
+    assert auth.check_token(store, "not-a-token") == (None, "malformed bearer token")
 
 
 def test_workspaces_do_not_see_each_other(store: Any) -> None:

@@ -62,9 +62,11 @@ def authenticate_bearer(service: Graphsvc, authorization: str, *, production: bo
     """
     if authorization:
         scheme, _, secret = authorization.partition(" ")
-        token = auth.authenticate(service.store, secret.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer":
+            return "the Authorization header must be: Bearer gs_...", None
+        token, why = auth.check_token(service.store, secret.strip())
         if token is None:
-            return "invalid, revoked or malformed bearer token", None
+            return why, None
         return None, Caller(token.workspace_id, token.role, token.id)
     if production:
         return "a bearer token is required (Authorization: Bearer gs_...)", None

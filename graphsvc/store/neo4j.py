@@ -572,9 +572,10 @@ class Neo4jStore:
     def add_token(self, token: Token) -> None:
         self._driver.execute_query(
             "CREATE (t:ApiToken {id: $id, workspace: $ws, name: $name, role: $role, secretHash: $hash, "
-            "createdAt: $created, revokedAt: null})",
+            "createdAt: $created, revokedAt: null, expiresAt: $expires})",
             {"id": token.id, "ws": token.workspace_id, "name": token.name, "role": token.role.value,
-             "hash": token.secret_hash, "created": token.created_at.isoformat()},
+             "hash": token.secret_hash, "created": token.created_at.isoformat(),
+             "expires": token.expires_at.isoformat() if token.expires_at else None},
             database_=self.database,
         )
 
@@ -583,6 +584,7 @@ class Neo4jStore:
         return Token(
             row["id"], row["workspace"], row["name"], Role(row["role"]), row["secretHash"],
             datetime.fromisoformat(row["createdAt"]), datetime.fromisoformat(row["revokedAt"]) if row.get("revokedAt") else None,
+            datetime.fromisoformat(row["expiresAt"]) if row.get("expiresAt") else None,
         )
 
     @_guarded

@@ -108,6 +108,10 @@ MIGRATIONS: list[str] = [
         UPDATE block_sizes SET size = size - 1 WHERE workspace_id = old.workspace_id AND block = old.block;
     END;
     """,
+    # 7: tokens that expire
+    """
+    ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+    """,
 ]
 
 
@@ -457,12 +461,13 @@ class SQLiteStore:
     # API tokens --------------------------------------------------------------------------------
     def add_token(self, token: Token) -> None:
         self._db.execute(
-            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (token.id, token.workspace_id, token.name, token.role.value, token.secret_hash, _ts(token.created_at), _ts(token.revoked_at)),
+            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (token.id, token.workspace_id, token.name, token.role.value, token.secret_hash, _ts(token.created_at), _ts(token.revoked_at),
+             _ts(token.expires_at)),
         )
 
     def _token(self, row: tuple) -> Token:
-        return Token(row[0], row[1], row[2], Role(row[3]), row[4], _dt(row[5]), _dt(row[6]))  # type: ignore[arg-type]
+        return Token(row[0], row[1], row[2], Role(row[3]), row[4], _dt(row[5]), _dt(row[6]), _dt(row[7]))  # type: ignore[arg-type]
 
     def token_by_hash(self, secret_hash: str) -> Token | None:
         row = self._db.execute("SELECT * FROM tokens WHERE secret_hash = ?", (secret_hash,)).fetchone()

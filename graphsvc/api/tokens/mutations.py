@@ -13,8 +13,8 @@ from graphsvc.api.tokens.types import CreatedToken, RoleEnum, TokenType
 class TokensMutation:
     @strawberry.mutation(description="Create a token for a member of this workspace (admins only).", permission_classes=[IsAdmin])
     @translate_errors
-    def create_token(self, info: Info, name: str, role: RoleEnum) -> CreatedToken:  # type: ignore[valid-type]
-        token, secret = auth.create_token(info.context.service.store, info.context.workspace_id, name, role)
+    def create_token(self, info: Info, name: str, role: RoleEnum, expires_in_days: float | None = None) -> CreatedToken:  # type: ignore[valid-type]
+        token, secret = auth.create_token(info.context.service.store, info.context.workspace_id, name, role, expires_in_days=expires_in_days)
         return CreatedToken(token=TokenType.from_model(token), secret=secret)
 
     @strawberry.mutation(description="Revoke a token of this workspace (admins only).", permission_classes=[IsAdmin])

@@ -16,10 +16,11 @@ class TokenType:
     role: RoleEnum  # type: ignore[valid-type]
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = strawberry.field(description="When the token stops working (null: when revoked).")
 
     @classmethod
     def from_model(cls, t: model.Token) -> "TokenType":
-        return cls(id=strawberry.ID(t.id), name=t.name, role=t.role, created_at=t.created_at, revoked_at=t.revoked_at)
+        return cls(id=strawberry.ID(t.id), name=t.name, role=t.role, created_at=t.created_at, revoked_at=t.revoked_at, expires_at=t.expires_at)
 
 
 @strawberry.type

@@ -314,3 +314,32 @@ def test_an_expired_token_is_refused_with_the_reason(tmp_path: Path, monkeypatch
     assert tampered.status_code == 401 and tampered.json()["errors"][0]["message"] == "unknown bearer token"
     assert datetime.now(timezone.utc) < expires
     service.close()
+
+
+# Starlette 1.10 leaves the cut-off part's spooled temporary file unclosed when the body simply ends
+# (its parser raises nothing, so its close-on-error never runs); it is freed when collected. Noted, left.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning")
+def test_a_truncated_upload_is_a_coded_error_and_writes_nothing(tmp_path: Path) -> None:
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store="", profile="production"))
+    ws = service.workspace().id
+    _, secret = auth.create_token(service.store, ws, "ops", "admin")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(service)), base_url="http://test")
+    operations = json.dumps({"query": 'mutation($f: Upload!) { startImport(file: $f, options: {owner: "O O"}) { id } }', "variables": {"f": None}})
+    boundary = "XyZbound"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{json.dumps({"0": ["variables.f"]})}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="Connections.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        "First Name,Last Name,URL\r\nAna,Ruiz,https://www.linkedin.com/in/ana\r\nBo,Li,https://www.linkedin.com/in/b"  # cut off: no closing boundary
+    ).encode()
+    response = asyncio.run(client.post("/graphql", content=body, headers={"authorization": f"Bearer {secret}", "content-type": f"multipart/form-data; boundary={boundary}"}))
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and error["message"]
+    assert service.store.list_jobs(ws) == [] and service.store.data_version(ws) == 0
+    not_json = asyncio.run(client.post("/graphql", content=b"{not json", headers={"authorization": f"Bearer {secret}", "content-type": "application/json"}))
+    assert not_json.status_code == 400 and not_json.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    service.close()
+    import gc
+
+    gc.collect()  # the leaked file's warning is raised here, under this test's filter, not in a later test

@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -80,6 +81,17 @@ class GraphQLApp(GraphQL):
             role=caller.role if caller else Role.READ_ONLY, token_id=caller.token_id if caller else None,
             request=request, response=response,
         )
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:  # type: ignore[override]
+        """A request strawberry refuses before GraphQL starts (a truncated or malformed multipart
+        upload, a body that is not JSON) gets a GraphQL error with a code, not a plain-text line."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            if not isinstance(request, Request):
+                raise
+            body = {"data": None, "errors": [{"message": exc.reason, "extensions": {"code": "BAD_REQUEST"}}]}
+            return JSONResponse(body, status_code=exc.status_code)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
         """Errors of a document that never ran (it did not parse, validate or fit its variables) get a

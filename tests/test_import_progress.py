@@ -234,7 +234,7 @@ def test_a_websocket_without_a_valid_token_is_refused_in_production(production: 
         closed = await refused({})
         assert closed.code == 4403 and closed.reason.startswith("UNAUTHENTICATED: a bearer token is required")
         closed = await refused({"Authorization": "Bearer gs_forged"})
-        assert closed.code == 4403 and "invalid, revoked or malformed" in closed.reason
+        assert closed.code == 4403 and closed.reason == "UNAUTHENTICATED: unknown bearer token"
         # No connection_init: the protocol runs no operation before the acknowledgement.
         closed = await refused(None, {"id": "1", "type": "subscribe", "payload": {"query": PROGRESS, "variables": {"id": job}}})
         assert closed.code == 4401

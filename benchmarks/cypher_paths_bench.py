@@ -38,11 +38,11 @@ for entry in (ROOT, ROOT / "benchmarks"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
+import neo4j_target  # noqa: E402
 from network import generate  # noqa: E402
 from paths_bench import make_queries  # noqa: E402
 
 from graphsvc.analytics.engine import PathEngine  # noqa: E402
-from graphsvc.store.neo4j import Neo4jStore  # noqa: E402
 from graphsvc.store.neo4j_paths import cypher_k_best_paths, write_tie_graph  # noqa: E402
 
 K = 3
@@ -69,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seed", type=int, default=20260601)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--bolt-uri", help="use this Neo4j instead of starting one")
-    parser.add_argument("--user", default="neo4j")
-    parser.add_argument("--password", default="")
+    neo4j_target.add_arguments(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "cypher_paths_bench.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -85,70 +83,54 @@ def main(argv: list[str] | None = None) -> int:
     queries = make_queries(engine, net, args.queries, args.seed + 1)["main"][: args.queries]
     print(f"network: {net.people} people, {net.ties} ties (seed {args.seed}); {len(queries)} queries", flush=True)
 
-    server = None
-    if args.bolt_uri:
-        uri, user, password = args.bolt_uri, args.user, args.password
-    else:
-        from tests.neo4j_runtime.server import Neo4jServer
-
-        server = Neo4jServer().start()
-        uri, user, password = server.bolt_uri, server.user, server.password
-        print(f"Neo4j started in {server.startup_seconds:.1f} s at {uri}", flush=True)
     report: dict = {
         "people": net.people, "ties": net.ties, "seed": args.seed, "queries": len(queries), "k": K, "max_hops": MAX_HOPS,
         "rounds": args.rounds,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
     }
-    try:
-        store = Neo4jStore(uri, user, password, project_knows_after_import=False)
-        try:
-            ws = f"cypher-paths-bench-{uuid.uuid4().hex[:12]}"
-            start = time.perf_counter()
-            ties = [(net.ids[a], net.ids[b], s) for a, b, s in zip(net.u.tolist(), net.v.tolist(), strengths)]
-            written = write_tie_graph(store, ws, list(net.ids), ties)
-            report["write_seconds"] = round(time.perf_counter() - start, 2)
-            assert written == net.ties, (written, net.ties)
-            print(f"wrote {written} KNOWS in {report['write_seconds']} s into workspace {ws}", flush=True)
+    with neo4j_target.neo4j_store(args) as store:
+        ws = f"cypher-paths-bench-{uuid.uuid4().hex[:12]}"
+        start = time.perf_counter()
+        ties = [(net.ids[a], net.ids[b], s) for a, b, s in zip(net.u.tolist(), net.v.tolist(), strengths)]
+        written = write_tie_graph(store, ws, list(net.ids), ties)
+        report["write_seconds"] = round(time.perf_counter() - start, 2)
+        assert written == net.ties, (written, net.ties)
+        print(f"wrote {written} KNOWS in {report['write_seconds']} s into workspace {ws}", flush=True)
 
-            cypher_ms: list[float] = []
-            memory_ms: list[float] = []
-            identical = 0
-            mismatches = []
-            for number, q in enumerate(queries):
-                # every timed run's answer is compared (there is no untimed warm-up run)
-                c_times, m_times = [], []
-                for _ in range(args.rounds):
-                    t0 = time.perf_counter()
-                    got = cypher_k_best_paths(store, ws, q.team, q.target, k=K, max_hops=MAX_HOPS)
-                    c_times.append((time.perf_counter() - t0) * 1000)
-                    t0 = time.perf_counter()
-                    expected = engine.k_best_paths(q.team, q.target, k=K, max_hops=MAX_HOPS)
-                    m_times.append((time.perf_counter() - t0) * 1000)
-                if same(got, expected):
-                    identical += 1
-                elif len(mismatches) < 5:
-                    mismatches.append({"team": q.team, "target": q.target, "cypher": [list(p.nodes) for p in got],
-                                       "memory": [list(p.nodes) for p in expected]})
-                cypher_ms.append(statistics.median(c_times))
-                memory_ms.append(statistics.median(m_times))
-                if (number + 1) % 20 == 0:
-                    print(f"  {number + 1} queries, {identical} identical", flush=True)
-            report["cypher"] = percentiles(cypher_ms)
-            report["memory"] = percentiles(memory_ms)
-            report["identical_answers"] = identical
-            report["mismatch_examples"] = mismatches
-            report["speedup_p50"] = round(report["cypher"]["p50_ms"] / max(report["memory"]["p50_ms"], 1e-9), 1)
-            # tidy up the benchmark workspace
-            while store._driver.execute_query(
-                "MATCH (p:Person {workspace: $ws}) WITH p LIMIT 5000 DETACH DELETE p RETURN count(*) AS n",
-                {"ws": ws}, database_=store.database,
-            ).records[0]["n"]:
-                pass
-        finally:
-            store.close()
-    finally:
-        if server is not None:
-            server.stop()
+        cypher_ms: list[float] = []
+        memory_ms: list[float] = []
+        identical = 0
+        mismatches = []
+        for number, q in enumerate(queries):
+            # every timed run's answer is compared (there is no untimed warm-up run)
+            c_times, m_times = [], []
+            for _ in range(args.rounds):
+                t0 = time.perf_counter()
+                got = cypher_k_best_paths(store, ws, q.team, q.target, k=K, max_hops=MAX_HOPS)
+                c_times.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                expected = engine.k_best_paths(q.team, q.target, k=K, max_hops=MAX_HOPS)
+                m_times.append((time.perf_counter() - t0) * 1000)
+            if same(got, expected):
+                identical += 1
+            elif len(mismatches) < 5:
+                mismatches.append({"team": q.team, "target": q.target, "cypher": [list(p.nodes) for p in got],
+                                   "memory": [list(p.nodes) for p in expected]})
+            cypher_ms.append(statistics.median(c_times))
+            memory_ms.append(statistics.median(m_times))
+            if (number + 1) % 20 == 0:
+                print(f"  {number + 1} queries, {identical} identical", flush=True)
+        report["cypher"] = percentiles(cypher_ms)
+        report["memory"] = percentiles(memory_ms)
+        report["identical_answers"] = identical
+        report["mismatch_examples"] = mismatches
+        report["speedup_p50"] = round(report["cypher"]["p50_ms"] / max(report["memory"]["p50_ms"], 1e-9), 1)
+        # tidy up the benchmark workspace
+        while store._driver.execute_query(
+            "MATCH (p:Person {workspace: $ws}) WITH p LIMIT 5000 DETACH DELETE p RETURN count(*) AS n",
+            {"ws": ws}, database_=store.database,
+        ).records[0]["n"]:
+            pass
 
     print(f"\n{len(queries)} queries (k={K}, max_hops={MAX_HOPS}) on {net.people} people / {net.ties} ties, median of {args.rounds} per query:")
     print(f"  {'':8} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import neo4j_target  # noqa: E402
 from graphsvc import jobs  # noqa: E402
 from graphsvc.store import SQLiteStore  # noqa: E402
 from graphsvc.store.neo4j import Neo4jStore, project_knows  # noqa: E402
@@ -176,9 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--batch-rows", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="5k attendees, 2k connections, 1 round")
-    parser.add_argument("--bolt-uri", help="use this Neo4j instead of starting one")
-    parser.add_argument("--user", default="neo4j")
-    parser.add_argument("--password", default="")
+    neo4j_target.add_arguments(parser)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "neo4j_import_bench.json")
     args = parser.parse_args(argv)
@@ -191,32 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     files = generate(tmp / "files", args.attendees, args.connections, args.seed)
     print(f"files: {args.attendees} attendees, {args.connections} connections (seed {args.seed}) in {tmp}", flush=True)
 
-    server = None
-    if args.bolt_uri:
-        uri, user, password = args.bolt_uri, args.user, args.password
-    else:
-        from tests.neo4j_runtime.server import Neo4jServer
-
-        server = Neo4jServer().start()
-        uri, user, password = server.bolt_uri, server.user, server.password
-        print(f"Neo4j started in {server.startup_seconds:.1f} s at {uri}", flush=True)
     report: dict = {
         "attendees": args.attendees, "connections": args.connections, "seed": args.seed, "batch_rows": args.batch_rows,
         "rounds": args.rounds, "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
     }
-    try:
-        store = Neo4jStore(uri, user, password, project_knows_after_import=False)
-        try:
-            report["neo4j"] = run_store("neo4j", store, files, args.rounds, args.batch_rows, knows=True)
-            report["neo4j"]["store_only"] = max(
-                (store_level("neo4j", store, args.attendees, args.batch_rows) for _ in range(args.rounds)),
-                key=lambda e: e["rows_per_s"],
-            )
-        finally:
-            store.close()
-    finally:
-        if server is not None:
-            server.stop()
+    with neo4j_target.neo4j_store(args) as store:
+        report["neo4j"] = run_store("neo4j", store, files, args.rounds, args.batch_rows, knows=True)
+        report["neo4j"]["store_only"] = max(
+            (store_level("neo4j", store, args.attendees, args.batch_rows) for _ in range(args.rounds)),
+            key=lambda e: e["rows_per_s"],
+        )
     if not args.no_sqlite:
         sqlite = SQLiteStore(tmp / "bench.db")
         report["sqlite"] = run_store("sqlite", sqlite, files, args.rounds, args.batch_rows, knows=False)

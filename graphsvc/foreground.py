@@ -65,7 +65,7 @@ class Foreground:
 
 _collector_lock = threading.Lock()
 _builds_in_progress = 0
-_state: dict[str, bool] = {}  # whether the collector was on when the first block began
+_enable_after = False  # whether the collector was on when the first block began
 
 
 @contextmanager
@@ -84,18 +84,17 @@ def collector_paused() -> Iterator[None]:
     >>> gc.isenabled()
     True
     """
-    global _builds_in_progress
+    global _builds_in_progress, _enable_after
     with _collector_lock:
         _builds_in_progress += 1
         if _builds_in_progress == 1:
-            was_enabled = gc.isenabled()
+            _enable_after = gc.isenabled()
             gc.disable()
-            _state["enable_after"] = was_enabled
     try:
         yield
     finally:
         with _collector_lock:
             _builds_in_progress -= 1
-            if _builds_in_progress == 0 and _state.get("enable_after"):
+            if _builds_in_progress == 0 and _enable_after:
                 gc.enable()
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 from graphsvc.matching import blocking_keys, name_parts
 from graphsvc.model import Person, Sighting, stable_id
 from graphsvc.normalise import fold, linkedin_slug, normalise_email, normalise_organization, normalise_phone
 from graphsvc.store.protocol import Store
+from graphsvc.store.write_buffer import WriteBuffer
 from importers.names import split_name
 
 from importers.records import PersonRef
@@ -92,20 +95,48 @@ class Resolver:
         #: of are checked again (``graphsvc.merging.recheck``).
         self.changed: list[str] = []
         self._forgotten: set[str] | None = None
+        #: ``identity_keys`` of the refs of the batch being resolved, by ``id(ref)`` (the ref is
+        #: kept alongside, so the id cannot be reused while the entry exists).
+        self._keys_of_refs: dict[int, tuple[PersonRef, list[tuple[str, str]]]] = {}
+
+    def keys(self, ref: PersonRef) -> list[tuple[str, str]]:
+        """``identity_keys(ref)``, computed once per ref while a batch is buffered."""
+        found = self._keys_of_refs.get(id(ref))
+        if found is not None and found[0] is ref:
+            return found[1]
+        keys = identity_keys(ref)
+        if isinstance(self.store, WriteBuffer):
+            self._keys_of_refs[id(ref)] = (ref, keys)
+        return keys
+
+    @contextmanager
+    def buffered(self, refs: Iterable[tuple[PersonRef, str]]) -> Iterator[WriteBuffer]:
+        """Resolve a batch through a ``WriteBuffer``: the keys of ``refs`` (each with its
+        ``mention``) are looked up in one query, and the batch's writes reach the store in one
+        bulk call per table when the block ends without an error (in the caller's transaction)."""
+        buffer = WriteBuffer(self.store, self.workspace_id)
+        real, self.store = self.store, buffer
+        try:
+            buffer.prefetch(key for ref, mention in refs for key in _scoped(self.keys(ref), mention))
+            yield buffer
+            buffer.flush()
+        finally:
+            self.store = real
+            self._keys_of_refs.clear()
 
     def is_forgotten(self, ref: PersonRef) -> bool:
         """Whether ``ref`` carries a key of someone the workspace was asked to forget."""
         if self._forgotten is None:
             self._forgotten = self.store.forgotten_keys(self.workspace_id)
         return bool(self._forgotten) and any(
-            key_hash(self.workspace_id, kind, value) in self._forgotten for kind, value in identity_keys(ref) if kind not in NAME_KEYS
+            key_hash(self.workspace_id, kind, value) in self._forgotten for kind, value in self.keys(ref) if kind not in NAME_KEYS
         )
 
     def resolve(self, ref: PersonRef, *, as_owner: bool = False, mention: str = "") -> str:
         """The record ``ref`` is, created if new. ``mention`` (the source format) scopes a bare
         name to one kind of source: "Ana Ruiz" in Facebook friends and Facebook messages is one
         record, and whether she is the Ana Ruiz of a Meetup list is fuzzy matching's call (undoable)."""
-        keys = _scoped(identity_keys(ref), mention)
+        keys = _scoped(self.keys(ref), mention)
         person_id = self._match(ref, keys, as_owner=as_owner)
         if person_id is None:
             if not keys:
@@ -127,7 +158,7 @@ class Resolver:
     def peek(self, ref: PersonRef, mention: str = "") -> tuple[str | None, frozenset[tuple[str, str]]]:
         """The record ``resolve(ref)`` would return, and the strong keys it would hold, without
         writing anything (so a row can be rejected before it leaves a trace)."""
-        keys = _scoped(identity_keys(ref), mention)
+        keys = _scoped(self.keys(ref), mention)
         found = self._match(ref, keys, as_owner=False)
         if found is None and keys:
             found = stable_id("p", self.workspace_id, *keys[0])

@@ -20,10 +20,11 @@ from typing import Callable
 
 import importers
 from graphsvc.errors import ImportFailed
-from graphsvc.identity import Resolver, fold, identity_keys
+from graphsvc.identity import Resolver, fold
 from graphsvc.merging import auto_merge, recheck
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
+from graphsvc.store.write_buffer import WriteBuffer
 from importers import ImportOptions, ParsedSource, Source
 from importers.records import Attendance, Connection, Link, ParsedRow, PersonRef, Rejected, RowResult, Skipped
 
@@ -178,20 +179,25 @@ def _write_batch_atomically(
 ) -> None:
     ws = job.workspace_id
     imported = 0
+    refs = [(ref, job.format) for item in batch if isinstance(item, ParsedRow) for record in item.records for ref in _refs(record) if ref is not None]
     with store.atomic():
-        for item in batch:
-            if isinstance(item, Rejected):
-                rejects.append(Reject(item.row, item.reason))
-            elif isinstance(item, Skipped):
-                rejects.append(Reject(item.row, item.reason, skipped=True))
-            elif isinstance(item, ParsedRow):
-                problem = _write_row(store, resolver, job, item, evidence)
-                if problem:
-                    rejects.append(Reject(item.row, problem))
-                else:
-                    imported += 1
+        with resolver.buffered(refs) as buffer:
+            for item in batch:
+                if isinstance(item, Rejected):
+                    rejects.append(Reject(item.row, item.reason))
+                elif isinstance(item, Skipped):
+                    rejects.append(Reject(item.row, item.reason, skipped=True))
+                elif isinstance(item, ParsedRow):
+                    problem = _write_row(buffer, resolver, job, item, evidence)
+                    if problem:
+                        rejects.append(Reject(item.row, problem))
+                    else:
+                        imported += 1
         store.add_evidence(ws, evidence)
-        auto_merge(store, ws, resolver.take_created())
+        created = resolver.take_created()
+        # the new records as the batch wrote them: auto_merge need not read them back
+        known = buffer.new_people()
+        auto_merge(store, ws, created, known=known, known_keys={pid: buffer.new_keys_of(pid) for pid in known})
         recheck(store, ws, resolver.take_changed())
         store.add_rejects(job.id, rejects)
         job.rows_imported += imported
@@ -202,7 +208,12 @@ def _write_batch_atomically(
         store.save_job(job)
 
 
-def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow, evidence: list[Evidence]) -> str | None:
+def _refs(record: object) -> tuple[PersonRef | None, ...]:
+    """The people a record is about (None: the export's owner)."""
+    return (record.source, record.target) if isinstance(record, Link) else (record.person,)  # type: ignore[attr-defined]
+
+
+def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, row: ParsedRow, evidence: list[Evidence]) -> str | None:
     """Resolve and write one row's records; return a reason when the row cannot be imported.
 
     Everything that can reject the row is checked before anything is written, so a rejected
@@ -210,11 +221,10 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
     """
     ws = job.workspace_id
     for record in row.records:
-        people = (record.source, record.target) if isinstance(record, Link) else (record.person,)
-        for ref in people:
+        for ref in _refs(record):
             if ref is None and job.owner_person_id is None:
                 return "evidence about the export's owner, but the owner is unknown (pass --owner)"
-            if ref is not None and (ref.is_empty() or not identity_keys(ref)):
+            if ref is not None and (ref.is_empty() or not resolver.keys(ref)):
                 return "no usable name, email, phone or profile to recognise the person by"
             if ref is not None and resolver.is_forgotten(ref):
                 return "a person this workspace was asked to forget (forgetPerson): not imported"
@@ -233,11 +243,7 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
                 return "someone linked to themselves (the same person on both sides)"
     resolved: list[tuple[object, list[str]]] = []
     for record in row.records:
-        refs = (record.source, record.target) if isinstance(record, Link) else (record.person,)
-        ids = [
-            job.owner_person_id if ref is None else resolver.resolve(ref, mention=job.format)
-            for ref in refs
-        ]
+        ids = [job.owner_person_id if ref is None else resolver.resolve(ref, mention=job.format) for ref in _refs(record)]
         if len(ids) == 2 and ids[0] == ids[1]:
             return "someone linked to themselves (the same person on both sides)"
         if isinstance(record, Connection) and ids[0] == job.owner_person_id:
@@ -245,8 +251,7 @@ def _write_row(store: Store, resolver: Resolver, job: ImportJob, row: ParsedRow,
         resolved.append((record, ids))  # type: ignore[arg-type]
     row_evidence: list[Evidence] = []
     for record, ids in resolved:
-        refs = (record.source, record.target) if isinstance(record, Link) else (record.person,)  # type: ignore[attr-defined]
-        for ref, person_id in zip(refs, ids):
+        for ref, person_id in zip(_refs(record), ids):
             if ref is not None:
                 resolver.record_sighting(person_id, ref, job_id=job.id, fmt=job.format, source=job.file_name, row=row.row)
         if isinstance(record, Link):

@@ -64,13 +64,22 @@ class _Workspace:
     def canonical(self, record: str) -> str:
         return self.clusters.canonical(record)
 
-    def load(self, people: Iterable[str], keys: dict[str, list[tuple[str, str]]] | None = None) -> None:
-        """Profiles of ``people`` (persons or records); ``keys`` of their records when fetched already."""
+    def load(
+        self, people: Iterable[str], keys: dict[str, list[tuple[str, str]]] | None = None, known: dict[str, Person] | None = None
+    ) -> None:
+        """Profiles of ``people`` (persons or records); ``keys`` of their records when fetched
+        already, and ``known`` records (all of whose keys are in ``keys``) need not be read."""
         wanted = {self.canonical(p) for p in people} - set(self.profiles)
         records = {r: p for p in wanted for r in self.clusters.records_of(p)}
-        found = self.store.get_people(self.ws, records)
+        known = known or {}
+        found = {r: known[r] for r in records if r in known}
+        unknown = [r for r in records if r not in found]
+        if unknown:
+            found.update(self.store.get_people(self.ws, unknown))
         if keys is None:
             keys = self.store.keys_of_many(self.ws, list(found))
+        elif any(r not in keys for r in unknown):
+            keys = {**self.store.keys_of_many(self.ws, [r for r in unknown if r not in keys]), **keys}
         for record, person in records.items():
             if record not in found:
                 continue
@@ -143,18 +152,23 @@ def _blocks_of(profile: Profile) -> list[str]:
 # automatic merging during imports
 
 
-def auto_merge(store: Store, workspace_id: str, new_records: Iterable[str]) -> list[tuple[str, str, MatchScore]]:
+def auto_merge(
+    store: Store, workspace_id: str, new_records: Iterable[str], *,
+    known: dict[str, Person] | None = None, known_keys: dict[str, list[tuple[str, str]]] | None = None,
+) -> list[tuple[str, str, MatchScore]]:
     """Merge each new record into the one person it clearly is, if any; ``(survivor, absorbed, score)`` per merge.
 
     A record merges when its best match reaches ``AUTO_MERGE`` points, nothing rules the pair out
     (different single-valued accounts, a recorded "different people"), and no other person
-    matches it as well (a tie is left for a human: ``graphsvc duplicates``).
+    matches it as well (a tie is left for a human: ``graphsvc duplicates``). ``known``: records
+    as the caller has them already, with all their keys in ``known_keys`` (an import batch's new
+    records), so they need not be read back.
     """
     new = list(dict.fromkeys(new_records))
     if not new:
         return []
     space = _Workspace(store, workspace_id)
-    space.load(new)
+    space.load(new, keys=known_keys, known=known)
     blocks = {pid: _blocks_of(space.profiles[pid]) for pid in new if pid in space.profiles}
     in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys}, limit=MAX_BLOCK)
     persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (reset by every merge)

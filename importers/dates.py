@@ -6,6 +6,7 @@ Naive results are taken as UTC: the exports we read give dates without zones.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 from dateutil import parser as dateutil_parser
@@ -31,6 +32,7 @@ GENERIC = (
 )
 
 
+@functools.lru_cache(maxsize=8192)  # a file repeats its dates (connections made the same day) and strptime is slow
 def parse_date(value: str, formats: tuple[str, ...] = GENERIC, *, fallback: bool = True) -> datetime | None:
     """Parse ``value`` or return None when it is empty or unparseable.
 

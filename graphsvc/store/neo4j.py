@@ -1027,6 +1027,11 @@ class Neo4jStore:
             pend.updated_persons.pop(person.id, None)
             pend.dirty = True
 
+    def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
+        with self.atomic():  # pending until the block commits, like every write here
+            for person in people:
+                self.add_person(workspace_id, person)
+
     @_guarded
     def update_person(self, workspace_id: str, person: Person) -> None:
         with self.atomic():
@@ -1046,6 +1051,32 @@ class Neo4jStore:
                 self._block_now().pending(workspace_id).keys[(kind, value)] = person_id
                 return True
             return holder == person_id
+
+    def add_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
+        with self.atomic():
+            for kind, value, person_id in keys:
+                self.add_key(workspace_id, kind, value, person_id)
+
+    @_guarded
+    def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        wanted = sorted(set(keys))
+        if self._block() is not None:  # the block's pending keys and workspace cache answer these
+            found = {key: self.person_for_key(workspace_id, *key) for key in wanted}
+            return {key: person for key, person in found.items() if person is not None}
+        result: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(wanted):
+            rows = self._read(
+                "UNWIND $keys AS key MATCH (k:IdentityKey {workspace: $ws, kind: key[0], value: key[1]}) "
+                "RETURN k.kind AS kind, k.value AS value, k.person AS p",
+                ws=workspace_id, keys=[list(key) for key in chunk],
+            )
+            result.update(((r["kind"], r["value"]), r["p"]) for r in rows)
+        return result
+
+    def add_sightings(self, workspace_id: str, sightings: Iterable[Sighting]) -> None:
+        with self.atomic():
+            for sighting in sightings:
+                self.add_sighting(workspace_id, sighting)
 
     @_guarded
     def add_sighting(self, workspace_id: str, sighting: Sighting) -> None:
@@ -1074,6 +1105,11 @@ class Neo4jStore:
     def add_event(self, workspace_id: str, event: Event) -> None:
         with self.atomic():
             self._block_now().pending(workspace_id).events.setdefault(event.id, event)
+
+    def add_events(self, workspace_id: str, events: Iterable[Event]) -> None:
+        with self.atomic():
+            for event in events:
+                self.add_event(workspace_id, event)
 
     @_guarded
     def get_events(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Event]:
@@ -1329,6 +1365,9 @@ class Neo4jStore:
 
     def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
         """Nothing to store: blocks are computed from the people when asked (see ``_blocks``)."""
+
+    def file_in_blocks(self, workspace_id: str, entries: Iterable[tuple[str, str]]) -> None:
+        """Nothing to store, as for ``add_blocks``."""
 
     def _blocks(self, workspace_id: str) -> dict[str, list[str]]:
         from graphsvc.matching import blocking_keys, name_parts

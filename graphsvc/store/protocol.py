@@ -35,15 +35,26 @@ class Store(Protocol):
         """``keys_of`` for many people in one call (people without keys are left out)."""
 
     def add_person(self, workspace_id: str, person: Person) -> None: ...
+    def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
+        """``add_person`` for many new people (an import batch's, written at once)."""
+
     def update_person(self, workspace_id: str, person: Person) -> None: ...
     def add_key(self, workspace_id: str, kind: str, value: str, person_id: str) -> bool:
         """Register an identity key; False when another person already holds it."""
 
+    def add_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Register ``(kind, value, person_id)`` keys nobody holds yet (a key already held is left as it is)."""
+
+    def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """``person_for_key`` for many keys in one call (keys nobody holds are left out)."""
+
     def add_sighting(self, workspace_id: str, sighting: Sighting) -> None: ...
+    def add_sightings(self, workspace_id: str, sightings: Iterable[Sighting]) -> None: ...
     def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]: ...
 
     # events and evidence
     def add_event(self, workspace_id: str, event: Event) -> None: ...
+    def add_events(self, workspace_id: str, events: Iterable[Event]) -> None: ...
     def get_events(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Event]: ...
     def add_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> int: ...
     def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]: ...
@@ -90,6 +101,9 @@ class Store(Protocol):
     def distinct_pairs(self, workspace_id: str) -> set[tuple[str, str]]: ...
     def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
         """File a person under name blocks (``graphsvc.matching.blocking_keys``)."""
+
+    def file_in_blocks(self, workspace_id: str, entries: Iterable[tuple[str, str]]) -> None:
+        """``add_blocks`` for many ``(block, person_id)`` entries."""
 
     def people_in_blocks(self, workspace_id: str, blocks: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:
         """The person ids filed under each of ``blocks``, in id order (blocks nobody is in are left out).

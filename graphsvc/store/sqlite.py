@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +112,11 @@ MIGRATIONS: list[str] = [
     # 7: tokens that expire
     """
     ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+    """,
+    # 8: block sizes grow by one statement per block and batch (``file_in_blocks``), not by a
+    #    trigger per member: an import batch files thousands of people under a few hundred blocks
+    """
+    DROP TRIGGER person_blocks_added;
     """,
 ]
 
@@ -331,6 +337,12 @@ class SQLiteStore:
         self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", self._person_args(workspace_id, person))
         self._bump(workspace_id)
 
+    def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
+        rows = [self._person_args(workspace_id, person) for person in people]
+        if rows:
+            self._db.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            self._bump(workspace_id)
+
     def update_person(self, workspace_id: str, person: Person) -> None:
         args = self._person_args(workspace_id, person)
         self._db.execute(
@@ -346,12 +358,38 @@ class SQLiteStore:
         )
         return bool(cur.rowcount) or self.person_for_key(workspace_id, kind, value) == person_id
 
+    def add_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", [(workspace_id, *key) for key in keys]
+        )
+
+    def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in set(keys):
+            by_kind.setdefault(kind, []).append(value)
+        found: dict[tuple[str, str], str] = {}
+        for kind, values in sorted(by_kind.items()):
+            values.sort()
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                rows = self._db.execute(
+                    f"SELECT value, person_id FROM person_keys WHERE workspace_id = ? AND kind = ? AND value IN ({','.join('?' * len(chunk))})",
+                    (workspace_id, kind, *chunk),
+                )
+                found.update(((kind, value), person_id) for value, person_id in rows)
+        return found
+
     def add_sighting(self, workspace_id: str, sighting: Sighting) -> None:
-        s = sighting
-        self._db.execute(
+        self.add_sightings(workspace_id, [sighting])
+
+    def add_sightings(self, workspace_id: str, sightings: Iterable[Sighting]) -> None:
+        self._db.executemany(
             "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (workspace_id, s.person_id, s.job_id, s.source_format, s.source_name, s.row, s.name, s.email,
-             s.linkedin_url, s.organization, s.title),
+            [
+                (workspace_id, s.person_id, s.job_id, s.source_format, s.source_name, s.row, s.name, s.email,
+                 s.linkedin_url, s.organization, s.title)
+                for s in sightings
+            ],
         )
 
     def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]:
@@ -364,9 +402,12 @@ class SQLiteStore:
 
     # events and evidence -----------------------------------------------------------------
     def add_event(self, workspace_id: str, event: Event) -> None:
-        self._db.execute(
+        self.add_events(workspace_id, [event])
+
+    def add_events(self, workspace_id: str, events: Iterable[Event]) -> None:
+        self._db.executemany(
             "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)",
-            (workspace_id, event.id, event.name, _ts(event.starts_at), event.kind, event.source_format),
+            [(workspace_id, e.id, e.name, _ts(e.starts_at), e.kind, e.source_format) for e in events],
         )
 
     def get_events(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Event]:
@@ -534,8 +575,22 @@ class SQLiteStore:
         return {(r[0], r[1]) for r in rows}
 
     def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
+        self.file_in_blocks(workspace_id, ((b, person_id) for b in blocks))
+
+    def file_in_blocks(self, workspace_id: str, entries: Iterable[tuple[str, str]]) -> None:
+        rows = sorted(set(entries))
+        added: Counter[str] = Counter()
+        for start in range(0, len(rows), 300):
+            chunk = rows[start : start + 300]
+            # RETURNING names only the rows inserted (not those already filed), which is what the sizes count
+            cursor = self._db.execute(
+                f"INSERT OR IGNORE INTO person_blocks VALUES {','.join(['(?,?,?)'] * len(chunk))} RETURNING block",
+                [value for block, person in chunk for value in (workspace_id, block, person)],
+            )
+            added.update(block for (block,) in cursor)
         self._db.executemany(
-            "INSERT OR IGNORE INTO person_blocks VALUES (?, ?, ?)", [(workspace_id, b, person_id) for b in blocks]
+            "INSERT INTO block_sizes VALUES (?, ?, ?) ON CONFLICT (workspace_id, block) DO UPDATE SET size = size + excluded.size",
+            [(workspace_id, block, count) for block, count in sorted(added.items())],
         )
 
     def people_in_blocks(self, workspace_id: str, blocks: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:

@@ -201,7 +201,7 @@ class ImportRuns:
         child = context.Process(
             target=_run_in_child, name=f"import-{job.id}", daemon=True,
             args=(self.settings.model_dump(), prepared.workspace_id, str(prepared.path), prepared.format_given,  # type: ignore[union-attr]
-                  dict(job.options), job.file_name, prepared.batch_rows, stop, progress),
+                  dict(job.options), job.file_name, (prepared.batch_rows, prepared.max_batch_rows), stop, progress),
         )
         final = job
         try:
@@ -240,7 +240,7 @@ class ImportRuns:
 
 def _run_in_child(
     settings: dict[str, Any], workspace_id: str, path: str, format: str | None, options: dict[str, str], file_name: str,
-    batch_rows: int, stop: Any, progress: Any,
+    batch_rows: tuple[int, int], stop: Any, progress: Any,
 ) -> None:
     """A child process's whole life: open the store, prepare the same import (same job id: it
     resumes the job the server registered), run it, close the store."""
@@ -256,7 +256,8 @@ def _run_in_child(
     store = open_store(Settings(**settings))
     try:
         prepared = prepare_import(
-            store, workspace_id, path, format=format, options=ImportOptions.from_dict(options), file_name=file_name, batch_rows=batch_rows,
+            store, workspace_id, path, format=format, options=ImportOptions.from_dict(options), file_name=file_name,
+            batch_rows=batch_rows[0], max_batch_rows=batch_rows[1],
         )
 
         def on_progress(done: int, total: int, job: ImportJob) -> None:

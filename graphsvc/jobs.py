@@ -31,6 +31,25 @@ from importers.records import Attendance, Connection, Link, ParsedRow, PersonRef
 #: ``progress(bytes_done, bytes_total, job)`` is called after every batch.
 Progress = Callable[[int, int, ImportJob], None]
 
+#: Rows in an import's first batch, and in its largest.
+BATCH_ROWS = 2000
+MAX_BATCH_ROWS = 32000
+
+
+def batch_size(rows_done: int, first: int, most: int) -> int:
+    """Rows in the batch after ``rows_done`` rows: as many again, from ``first`` up to ``most``.
+
+    A small file lands in small batches (prompt progress, a cheap resume), a large one in large
+    ones: a commit writes every index page its batch touched, and with indexes keyed by hashes a
+    batch touches pages all over them, so per row, small batches into a large store cost up to
+    twice as much (docs/performance.md). The size depends on the rows done only, so a resumed
+    run cuts its batches where an uninterrupted one would have.
+
+    >>> [batch_size(done, 2000, 32000) for done in (0, 2000, 4000, 8000, 16000, 32000, 64000)]
+    [2000, 2000, 4000, 8000, 16000, 32000, 32000]
+    """
+    return min(most, max(first, rows_done))
+
 
 class _Cancelled(Exception):
     """``should_stop()`` answered True at a batch boundary (see ``PreparedImport.run``)."""
@@ -57,6 +76,8 @@ class PreparedImport:
     parsed: ParsedSource
     already_done: bool
     batch_rows: int = 2000
+    #: Batches grow with the rows written, from ``batch_rows`` up to this (see ``batch_size``).
+    max_batch_rows: int = 2000
     #: Where the file is, so that another process can run the same import (``graphsvc.import_runs``).
     path: Path | None = None
     format_given: str | None = None
@@ -98,9 +119,16 @@ def prepare_import(
     format: str | None = None,
     options: ImportOptions | None = None,
     file_name: str | None = None,
-    batch_rows: int = 2000,
+    batch_rows: int | None = None,
+    max_batch_rows: int | None = None,
 ) -> PreparedImport:
-    """Open, detect and validate ``path``; find or create its job. Raises ``ImportFailed`` early."""
+    """Open, detect and validate ``path``; find or create its job. Raises ``ImportFailed`` early.
+
+    Batches start at ``batch_rows`` rows and grow up to ``max_batch_rows`` (``batch_size``);
+    given only ``batch_rows``, every batch has that size.
+    """
+    first = batch_rows or BATCH_ROWS
+    most = max(first, max_batch_rows or (MAX_BATCH_ROWS if batch_rows is None else first))
     options = options or ImportOptions()
     source = Source.from_path(path, file_name)
     importer = importers.get(format) if format else importers.detect(source)
@@ -109,13 +137,13 @@ def prepare_import(
     job_id = stable_id("job", workspace_id, file_hash, importer.name, json.dumps(options.as_dict(), sort_keys=True))
     existing = store.get_job(workspace_id, job_id)
     if existing is not None:
-        return PreparedImport(store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, batch_rows, Path(path), format)
+        return PreparedImport(store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, first, most, Path(path), format)
     job = ImportJob(
         id=job_id, workspace_id=workspace_id, file_name=source.name, file_hash=file_hash, format=importer.name,
         owner_person_id=None, status=JobStatus.RUNNING, started_at=datetime.now(timezone.utc),
         options=options.as_dict(), notes=list(parsed.notes),
     )
-    return PreparedImport(store, workspace_id, job, parsed, False, batch_rows, Path(path), format)
+    return PreparedImport(store, workspace_id, job, parsed, False, first, most, Path(path), format)
 
 
 def import_file(store: Store, workspace_id: str, path: str | Path, **kwargs: object) -> ImportJob:
@@ -140,7 +168,7 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
         if item.row <= job.checkpoint_row:
             continue  # written by an earlier, interrupted run of this job
         batch.append(item)
-        if len(batch) >= prepared.batch_rows:
+        if len(batch) >= batch_size(job.rows_read, prepared.batch_rows, prepared.max_batch_rows):
             if should_stop is not None and should_stop():
                 raise _Cancelled()  # before writing: this batch was never committed, a resumed run reads it again
             _write_batch(store, resolver, job, batch)
@@ -196,8 +224,7 @@ def _write_batch_atomically(
         store.add_evidence(ws, evidence)
         created = resolver.take_created()
         # the new records as the batch wrote them: auto_merge need not read them back
-        known = buffer.new_people()
-        auto_merge(store, ws, created, known=known, known_keys={pid: buffer.new_keys_of(pid) for pid in known})
+        auto_merge(store, ws, created, known=buffer.new_people(), known_keys=buffer.new_keys(), filed_under=buffer.filed_under())
         recheck(store, ws, resolver.take_changed())
         store.add_rejects(job.id, rejects)
         job.rows_imported += imported

@@ -192,6 +192,7 @@ def _has_digit(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 
 
+@functools.lru_cache(maxsize=262144)  # an import compares the same few thousand names again and again
 def _name_points(a: NameParts, b: NameParts) -> tuple[float, str]:
     first, last = _first_agreement(a.first, b.first), _last_agreement(a.last, b.last)
     if not first or not last:
@@ -228,6 +229,7 @@ def _domain_label(domain: str) -> str:
     return "".join(ch for ch in domain.split(".")[0] if ch.isalnum())
 
 
+@functools.lru_cache(maxsize=65536)
 def _domain_is(domain: str, organization: str) -> bool:
     """Whether ``acme-robotics.example`` looks like the domain of ``acme robotics`` (normalised)."""
     label = _domain_label(domain)
@@ -237,11 +239,16 @@ def _domain_is(domain: str, organization: str) -> bool:
     return label == compact or compact.startswith(label) or label.startswith(compact)
 
 
-def _work_domains(profile: Profile) -> set[str]:
-    return {e.rsplit("@", 1)[-1] for e in profile.emails} - FREE_MAIL
+def _work_domains(profile: Profile) -> frozenset[str]:
+    return _work_domains_of(frozenset(profile.emails))
 
 
-def _at_organization(domains: set[str], organizations: set[str]) -> bool:
+@functools.lru_cache(maxsize=65536)
+def _work_domains_of(emails: frozenset[str]) -> frozenset[str]:
+    return frozenset(e.rsplit("@", 1)[-1] for e in emails) - FREE_MAIL
+
+
+def _at_organization(domains: frozenset[str], organizations: set[str]) -> bool:
     """Whether one of the work address ``domains`` is at one of ``organizations``."""
     return any(_domain_is(d, o) for d in domains for o in organizations)
 

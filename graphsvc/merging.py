@@ -155,6 +155,7 @@ def _blocks_of(profile: Profile) -> list[str]:
 def auto_merge(
     store: Store, workspace_id: str, new_records: Iterable[str], *,
     known: dict[str, Person] | None = None, known_keys: dict[str, list[tuple[str, str]]] | None = None,
+    filed_under: dict[str, list[str]] | None = None,
 ) -> list[tuple[str, str, MatchScore]]:
     """Merge each new record into the one person it clearly is, if any; ``(survivor, absorbed, score)`` per merge.
 
@@ -162,15 +163,25 @@ def auto_merge(
     (different single-valued accounts, a recorded "different people"), and no other person
     matches it as well (a tie is left for a human: ``graphsvc duplicates``). ``known``: records
     as the caller has them already, with all their keys in ``known_keys`` (an import batch's new
-    records), so they need not be read back.
+    records), so they need not be read back. ``filed_under``: every name block the new records
+    were filed under (at least), so that those with nobody to compare with are not even loaded.
     """
     new = list(dict.fromkeys(new_records))
+    fresh = set(new)
+    in_blocks: dict[str, list[str]] = {}
+    if filed_under is not None:
+        in_blocks = store.people_in_blocks(workspace_id, {b for pid in new for b in filed_under.get(pid, ())}, limit=MAX_BLOCK)
+        # alone in each of its blocks, or only in blocks too common to compare within (the usual
+        # case deep into a large file): no candidates, whatever its profile says
+        new = [pid for pid in new if any(len(in_blocks.get(b, ())) > 1 for b in filed_under.get(pid, ()))]
     if not new:
         return []
     space = _Workspace(store, workspace_id)
     space.load(new, keys=known_keys, known=known)
     blocks = {pid: _blocks_of(space.profiles[pid]) for pid in new if pid in space.profiles}
-    in_blocks = store.people_in_blocks(workspace_id, {b for keys in blocks.values() for b in keys}, limit=MAX_BLOCK)
+    unread = {b for keys in blocks.values() for b in keys} - (set().union(*filed_under.values()) if filed_under else set())
+    if unread:
+        in_blocks.update(store.people_in_blocks(workspace_id, unread, limit=MAX_BLOCK))
     persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (reset by every merge)
 
     def persons_in_block(block: str) -> set[str]:
@@ -180,7 +191,6 @@ def auto_merge(
 
     _load_candidates(space, new, blocks, persons_in_block)
     merges: list[tuple[str, str, MatchScore]] = []
-    fresh = set(new)
     for record in new:
         me = space.canonical(record)
         if me != record or me not in space.profiles:

@@ -113,7 +113,7 @@ class Graphsvc:
     ) -> jobs.PreparedImport:
         return jobs.prepare_import(
             self.raw_store, workspace_id, path, format=format, options=options, file_name=file_name,
-            batch_rows=self.settings.import_batch_rows,
+            batch_rows=self.settings.import_batch_rows, max_batch_rows=self.settings.import_max_batch_rows,
         )
 
     def import_file(

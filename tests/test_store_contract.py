@@ -488,6 +488,58 @@ def test_tokens_expire(store: Any) -> None:
     assert auth.check_token(store, "not-a-token") == (None, "malformed bearer token")
 
 
+def test_people_are_added_in_bulk(store: Any, ws: str) -> None:
+    ada = person("p_ada", "Ada Quinn", first_name="Ada", last_name="Quinn", organization="Acme", title="CTO",
+                 emails=("ada@acme.example",), linkedin_url="https://www.linkedin.com/in/ada")
+    bob = person("p_bob", "Bob")
+    with store.atomic():
+        store.add_people(ws, [])  # an empty batch changes nothing
+    assert store.data_version(ws) == 0
+    with store.atomic():
+        store.add_people(ws, [ada, bob])
+    assert store.get_people(ws, ["p_bob", "p_ada", "p_nobody"]) == {"p_ada": ada, "p_bob": bob}
+    assert store.count_people(ws, None) == 2 and store.data_version(ws) > 0
+
+
+def test_keys_are_added_in_bulk_and_looked_up_in_bulk(store: Any, ws: str) -> None:
+    a, b = ("email", "a@x.example"), ("linkedin", "b-slug")
+    phone, nobody = ("phone", "+15550100"), ("email", "nobody@x.example")
+    with store.atomic():
+        store.add_people(ws, [person("p_a", "A"), person("p_b", "B")])
+        store.add_key(ws, *a, "p_a")
+    with store.atomic():
+        store.add_keys(ws, [(*a, "p_b"), (*b, "p_b"), (*phone, "p_b"), (*phone, "p_a")])  # a held key stays its holder's
+        assert store.persons_for_keys(ws, [b, a]) == {b: "p_b", a: "p_a"}  # the block reads its own keys
+    store.add_keys(ws, [(*b, "p_a")])
+    assert store.persons_for_keys(ws, [a, b, phone, nobody, b]) == {a: "p_a", b: "p_b", phone: "p_b"}
+    assert store.persons_for_keys(ws, []) == {}
+    assert store.keys_of(ws, "p_a") == [a] and store.keys_of(ws, "p_b") == [b, phone]
+
+
+def test_sightings_are_added_in_bulk_once_per_job_row_and_person(store: Any, ws: str) -> None:
+    store.add_people(ws, [person("p_a", "A"), person("p_b", "B")])
+
+    def seen(pid: str, job_id: str, row: int, name: str) -> Sighting:
+        return Sighting(pid, job_id, "linkedin", "Connections.csv", row, name, "", "", "Acme", "")
+
+    first = [seen("p_a", "job_1", 2, "A"), seen("p_b", "job_1", 2, "B"), seen("p_a", "job_1", 3, "A")]
+    with store.atomic():
+        store.add_sightings(ws, [*first, seen("p_a", "job_1", 2, "same job, row and person: ignored")])
+    store.add_sightings(ws, [seen("p_a", "job_1", 3, "ignored too"), seen("p_a", "job_2", 1, "A")])
+    store.add_sightings(ws, [])
+    assert store.sightings(ws, "p_a") == [first[0], first[2], seen("p_a", "job_2", 1, "A")]
+    assert store.sightings(ws, "p_b") == [first[1]]
+
+
+def test_events_are_added_in_bulk_insert_or_ignore(store: Any, ws: str) -> None:
+    e1 = Event("evt_1", "Robotics Workshop", datetime(2026, 9, 10, tzinfo=UTC), "workshop", "signin_sheet")
+    e2, e3 = Event("evt_2", "Undated", None, "meetup", "signin_sheet"), Event("evt_3", "Later", None, "talk", "x")
+    with store.atomic():
+        store.add_events(ws, [e1, e2, Event("evt_1", "Renamed in the same call", None, "other", "other")])
+    store.add_events(ws, [Event("evt_2", "Renamed later", None, "other", "other"), e3])
+    assert store.get_events(ws, ["evt_1", "evt_2", "evt_3", "evt_nope"]) == {"evt_1": e1, "evt_2": e2, "evt_3": e3}
+
+
 def test_workspaces_do_not_see_each_other(store: Any) -> None:
     a, b = store.workspace(fresh_name("iso-a")).id, store.workspace(fresh_name("iso-b")).id
     with store.atomic():

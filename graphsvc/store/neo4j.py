@@ -1060,7 +1060,9 @@ class Neo4jStore:
     @_guarded
     def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         wanted = sorted(set(keys))
-        if self._block() is not None:  # the block's pending keys and workspace cache answer these
+        if self._block() is not None:
+            # inside a block the pending keys and, after CACHE_AFTER_LOOKUPS lookups, the workspace
+            # cache answer these: an import batch reads the workspace once, not once per batch
             found = {key: self.person_for_key(workspace_id, *key) for key in wanted}
             return {key: person for key, person in found.items() if person is not None}
         result: dict[tuple[str, str], str] = {}

@@ -596,7 +596,7 @@ class SQLiteStore:
     def people_in_blocks(self, workspace_id: str, blocks: Iterable[str], limit: int | None = None) -> dict[str, list[str]]:
         if limit is None:
             query = "SELECT block, person_id FROM person_blocks WHERE workspace_id = ? AND block IN ({marks}) ORDER BY block, person_id"
-        else:  # sizes kept by triggers (migration 6): a block of thousands costs one row read, not thousands
+        else:  # sizes kept by file_in_blocks and a delete trigger: a block of thousands costs one row read, not thousands
             # (CROSS JOIN keeps that order: the planner would rather walk every block's members first)
             query = (
                 "SELECT b.block, b.person_id FROM block_sizes s CROSS JOIN person_blocks b ON b.workspace_id = s.workspace_id AND b.block = s.block "

@@ -5,7 +5,8 @@ and perhaps an event: six round trips per row when each goes to the store. A ``W
 stands in for the store while a batch is resolved (``graphsvc.identity.Resolver.buffered``):
 it looks up every key of the batch in one query up front (``prefetch``), answers the resolver's
 reads from what it has fetched and what the batch has written so far, and ``flush()`` writes
-the batch with one bulk call per table, inside the batch's transaction.
+the batch with one bulk call per table, inside the batch's transaction (people a batch only
+enriches are updated one call each: few, and each a different row).
 
 Only what the resolver reads and writes is here; everything else goes to the store itself,
 after ``flush()``.
@@ -125,9 +126,20 @@ class WriteBuffer:
     def new_keys_of(self, person_id: str) -> list[tuple[str, str]]:
         return sorted(self._keys_by_person.get(person_id, ()))
 
+    def new_keys(self) -> dict[str, list[tuple[str, str]]]:
+        """The keys written here, by person."""
+        return {person: list(keys) for person, keys in self._keys_by_person.items()}
+
+    def filed_under(self) -> dict[str, list[str]]:
+        """The name blocks people were filed under here, by person."""
+        found: dict[str, list[str]] = {}
+        for block, person in self._blocks:
+            found.setdefault(person, []).append(block)
+        return found
+
     def flush(self) -> None:
         """Write everything buffered to the store, in the caller's transaction. Once: what was
-        written stays readable here (``new_people``, ``new_keys_of``), but nothing more can be."""
+        written stays readable here (``new_people``, ``new_keys``, ``filed_under``), but nothing more can be."""
         if self._flushed:
             raise RuntimeError("this write buffer was flushed already")
         self._flushed = True

@@ -1,6 +1,6 @@
 """Import throughput and peak memory on the embedded store.
 
-    python benchmarks/import_bench.py [--rows 1000000] [--connections 30000] [--seed 7]
+    python benchmarks/import_bench.py [--rows 1000000] [--connections 30000] [--seed 7] [--max-batch-rows N]
 
 Generates (from a seed) an attendee list of ``--rows`` rows and a Connections.csv of
 ``--connections`` rows in their real formats, imports each into a fresh SQLite store, and
@@ -42,7 +42,7 @@ def write_connections(path: Path, rows: int, seed: int) -> None:
             fh.write(f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{i:x},,Company {i % 3001},Engineer,{rng.randint(1, 28):02d} Mar 2024\n")
 
 
-def _run(path: str, options: dict[str, str], out: "multiprocessing.Queue[dict[str, float]]") -> None:
+def _run(path: str, options: dict[str, str], max_batch_rows: int | None, out: "multiprocessing.Queue[dict[str, float]]") -> None:
     from graphsvc.jobs import import_file
     from graphsvc.store import SQLiteStore
     from importers import ImportOptions
@@ -51,15 +51,15 @@ def _run(path: str, options: dict[str, str], out: "multiprocessing.Queue[dict[st
         store = SQLiteStore(Path(tmp) / "bench.db")
         ws = store.workspace("default").id
         started = time.perf_counter()
-        job = import_file(store, ws, path, options=ImportOptions(**options))
+        job = import_file(store, ws, path, options=ImportOptions(**options), max_batch_rows=max_batch_rows)
         elapsed = time.perf_counter() - started
         out.put({"rows": job.rows_read, "imported": job.rows_imported, "seconds": elapsed, "rows_per_s": job.rows_read / elapsed,
                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
-def measure(path: Path, options: dict[str, str]) -> dict[str, float]:
+def measure(path: Path, options: dict[str, str], max_batch_rows: int | None = None) -> dict[str, float]:
     queue: "multiprocessing.Queue[dict[str, float]]" = multiprocessing.Queue()
-    child = multiprocessing.Process(target=_run, args=(str(path), options, queue))
+    child = multiprocessing.Process(target=_run, args=(str(path), options, max_batch_rows, queue))
     child.start()
     result = queue.get()
     child.join()
@@ -71,16 +71,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--connections", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--max-batch-rows", type=int, default=None, help="largest batch (default: graphsvc.jobs.MAX_BATCH_ROWS)")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         connections = Path(tmp) / "Connections.csv"
         write_connections(connections, args.connections, args.seed)
-        results["connections"] = measure(connections, {"owner": "Bench Owner"})
+        results["connections"] = measure(connections, {"owner": "Bench Owner"}, args.max_batch_rows)
         print("Connections.csv", json.dumps(results["connections"]))
         attendees = Path(tmp) / "attendees.csv"
         write_attendees(attendees, args.rows, args.seed)
-        results["attendees"] = {**measure(attendees, {"event_name": "Expo", "event_date": "2026-05-01"}),
+        results["attendees"] = {**measure(attendees, {"event_name": "Expo", "event_date": "2026-05-01"}, args.max_batch_rows),
                                 "file_mib": attendees.stat().st_size / 2**20}
         print("attendee list", json.dumps(results["attendees"]))
     out = Path(__file__).parent / "out"

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, fields
@@ -26,7 +27,7 @@ from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, Jo
 from graphsvc.store.protocol import Store
 from graphsvc.store.write_buffer import WriteBuffer
 from importers import ImportOptions, ParsedSource, Source
-from importers.records import Attendance, Connection, Link, ParsedRow, PersonRef, Rejected, RowResult, Skipped
+from importers.records import Attendance, Connection, EventRef, Link, ParsedRow, PersonRef, Rejected, RowResult, Skipped
 
 #: ``progress(bytes_done, bytes_total, job)`` is called after every batch.
 Progress = Callable[[int, int, ImportJob], None]
@@ -293,19 +294,26 @@ def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, r
                 )
             )
         elif isinstance(record, Attendance):
-            event = record.event
-            day = event.starts_at.date().isoformat() if event.starts_at else ""
-            event_id = stable_id("evt", ws, fold(event.name), day)
-            store.add_event(ws, Event(event_id, event.name.strip(), event.starts_at, event.kind, job.format))
+            event_id = _event_id(ws, record.event)
+            store.add_event(ws, Event(event_id, record.event.name.strip(), record.event.starts_at, record.event.kind, job.format))
             row_evidence.append(
                 Evidence(
-                    id=stable_id("ev", ws, EvidenceKind.ATTENDED.value, event_id, ids[0]),
+                    id=stable_id("ev", ws, ATTENDED, event_id, ids[0]),
                     kind=EvidenceKind.ATTENDED, channel=Channel.EVENT, person_a=ids[0], person_b=None,
-                    event_id=event_id, at=record.at or event.starts_at, job_id=job.id,
+                    event_id=event_id, at=record.at or record.event.starts_at, job_id=job.id,
                 )
             )
     evidence.extend(row_evidence)
     return None
+
+
+ATTENDED = EvidenceKind.ATTENDED.value
+
+
+@functools.lru_cache(maxsize=4096)  # an attendee list names one event on every row
+def _event_id(workspace_id: str, event: EventRef) -> str:
+    day = event.starts_at.date().isoformat() if event.starts_at else ""
+    return stable_id("evt", workspace_id, fold(event.name), day)
 
 
 def _same_record(resolver: Resolver, a: PersonRef, b: PersonRef, mention: str) -> bool:

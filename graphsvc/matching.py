@@ -95,6 +95,7 @@ class NameParts:
         return f"{self.first} {self.last}"
 
 
+@functools.lru_cache(maxsize=65536)  # an import meets the same names many times
 def name_parts(first: str, last: str, display: str) -> NameParts | None:
     """The folded first and last name of a record, or None when it has no usable two-part name."""
     if not (first and last) and display and "@" not in display and ":" not in display:
@@ -105,7 +106,8 @@ def name_parts(first: str, last: str, display: str) -> NameParts | None:
     return NameParts(first_words[0], " ".join(last_words))
 
 
-def blocking_keys(parts: NameParts | None) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def blocking_keys(parts: NameParts | None) -> tuple[str, ...]:
     """Keys that put records worth comparing in the same block.
 
     Same last name and first initial (typos and initials in the first name); same last name and a
@@ -113,11 +115,11 @@ def blocking_keys(parts: NameParts | None) -> list[str]:
     name).
     """
     if parts is None:
-        return []
+        return ()
     keys = {f"l:{parts.last}|{parts.first[0]}", f"f:{parts.first}|{parts.last[0]}"}
     # every formal name a nickname stands for, and the name itself (which others' variants point at)
     keys.update(f"n:{variant}|{parts.last}" for variant in name_variants(parts.first))
-    return sorted(keys)
+    return tuple(sorted(keys))
 
 
 @dataclass

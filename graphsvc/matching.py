@@ -37,6 +37,7 @@ profiles, two X accounts) rule a match out whatever the points.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import JaroWinkler
@@ -166,6 +167,9 @@ FIRST_NAME = {"same": 1.0, "nickname": 0.8, "typo": 0.6, "initial": 0.4}
 LAST_NAME = {"same": 1.0, "typo": 0.6}
 
 
+# Cached by name, not by person: a file has a few thousand given and family names, but a few
+# million pairs of full names.
+@functools.lru_cache(maxsize=262144)
 def _first_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"
@@ -180,6 +184,7 @@ def _first_agreement(a: str, b: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=262144)
 def _last_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"
@@ -190,14 +195,15 @@ def _last_agreement(a: str, b: str) -> str:
     return ""
 
 
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+_has_digit = re.compile(r"\d").search
 
 
-@functools.lru_cache(maxsize=262144)  # an import compares the same few thousand names again and again
 def _name_points(a: NameParts, b: NameParts) -> tuple[float, str]:
-    first, last = _first_agreement(a.first, b.first), _last_agreement(a.last, b.last)
-    if not first or not last:
+    last = _last_agreement(a.last, b.last)
+    if not last:
+        return 0.0, ""  # the usual case among the people of a block: decided without the first names
+    first = _first_agreement(a.first, b.first)
+    if not first:
         return 0.0, ""
     points = round(3.0 * FIRST_NAME[first] * LAST_NAME[last], 2)
     if first == last == "same":

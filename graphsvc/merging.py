@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
 from graphsvc.identity import SINGLE_VALUED
-from graphsvc.matching import MAX_BLOCK, MatchScore, NameParts, Profile, _name_points, blocking_keys, score
+from graphsvc.matching import MAX_BLOCK, MatchScore, NameParts, Profile, _name_points, blocking_keys, name_parts, score
 from graphsvc.model import Person
 from graphsvc.store.protocol import Store
 
@@ -224,26 +224,41 @@ def auto_merge(
 
 
 def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
-    """Loads the people of ``new`` records' blocks who could be one of them, judged by their keys alone.
+    """Loads the people of ``new`` records' blocks who could be one of them.
 
-    Keys are unique in a workspace, so two people who both hold an account of a kind a person has
-    one of (two LinkedIn profiles) hold two different ones and can never merge: a Connections.csv
-    files thousands of such namesakes, and their names need not even be parsed.
+    Judged first by keys: keys are unique in a workspace, so two people who both hold an account of
+    a kind a person has one of (two LinkedIn profiles) hold two different ones and can never merge
+    (a Connections.csv files thousands of such namesakes). Then by name: most of a block shares a
+    last name and an initial but not the name, and a person known by one record whose name
+    matches no new record near them is never compared (their keys and profile are not read).
     """
-    by_kinds: dict[frozenset[str], set[str]] = {}  # the kinds of account new records hold -> the people near them
+    near: dict[str, set[str]] = {}  # new record -> the people in its blocks
     for record in new:
-        mine = space.profiles.get(space.canonical(record))
-        if mine is not None:
-            near = by_kinds.setdefault(frozenset(mine.single_keys), set())
-            near.update(*(persons_in_block(b) for b in blocks.get(record, ())))
-    pool = set().union(*by_kinds.values()) - set(space.profiles)
+        if space.canonical(record) in space.profiles:
+            near[record] = set().union(*(persons_in_block(b) for b in blocks.get(record, ())))
+    pool = set().union(*near.values()) - set(space.profiles)
     records = [r for p in pool for r in space.clusters.records_of(p)]
     keys = space.store.keys_of_many(space.ws, records)
     kinds: dict[str, set[str]] = {p: set() for p in pool}
     for record in records:
         kinds[space.canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
-    wanted = {p for held, near in by_kinds.items() for p in near & pool if kinds[p].isdisjoint(held)}
-    space.load(wanted, keys={r: keys.get(r, []) for p in wanted for r in space.clusters.records_of(p)})
+    possible = {
+        record: {p for p in people & pool if kinds[p].isdisjoint(space.profiles[space.canonical(record)].single_keys)}
+        for record, people in near.items()
+    }
+    found = space.store.get_people(space.ws, [r for p in set().union(*possible.values()) for r in space.clusters.records_of(p)])
+    named: set[str] = set()
+    for record, people in possible.items():
+        names = space.profiles[space.canonical(record)].names
+        for person in people - named:
+            (only, *more) = space.clusters.records_of(person)
+            if more:
+                named.add(person)  # several records, several names: the profile decides
+            elif only in found:
+                parts = name_parts(found[only].first_name, found[only].last_name, found[only].display_name)
+                if parts is not None and any(_name_points(mine, parts)[0] > 0 for mine in names):
+                    named.add(person)
+    space.load(named, keys={r: keys.get(r, []) for p in named for r in space.clusters.records_of(p)}, known=found)
 
 
 def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> list[str]:

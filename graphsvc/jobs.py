@@ -34,7 +34,9 @@ Progress = Callable[[int, int, ImportJob], None]
 
 #: Rows in an import's first batch, and in its largest.
 BATCH_ROWS = 2000
-MAX_BATCH_ROWS = 32000
+MAX_BATCH_ROWS = 16000
+#: Within a batch, a cancel is looked for every this many rows.
+CANCEL_CHECK_ROWS = 1000
 
 
 def batch_size(rows_done: int, first: int, most: int) -> int:
@@ -46,8 +48,8 @@ def batch_size(rows_done: int, first: int, most: int) -> int:
     twice as much (docs/performance.md). The size depends on the rows done only, so a resumed
     run cuts its batches where an uninterrupted one would have.
 
-    >>> [batch_size(done, 2000, 32000) for done in (0, 2000, 4000, 8000, 16000, 32000, 64000)]
-    [2000, 2000, 4000, 8000, 16000, 32000, 32000]
+    >>> [batch_size(done, 2000, 16000) for done in (0, 2000, 4000, 8000, 16000, 32000)]
+    [2000, 2000, 4000, 8000, 16000, 16000]
     """
     return min(most, max(first, rows_done))
 
@@ -172,11 +174,11 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
         if len(batch) >= batch_size(job.rows_read, prepared.batch_rows, prepared.max_batch_rows):
             if should_stop is not None and should_stop():
                 raise _Cancelled()  # before writing: this batch was never committed, a resumed run reads it again
-            _write_batch(store, resolver, job, batch)
+            _write_batch(store, resolver, job, batch, should_stop)
             batch = []
             if progress:
                 progress(parsed.position(), parsed.size, job)
-    _write_batch(store, resolver, job, batch)
+    _write_batch(store, resolver, job, batch, should_stop)
     job.status, job.finished_at = JobStatus.COMPLETED, datetime.now(timezone.utc)
     with store.atomic():
         store.save_job(job)
@@ -185,7 +187,9 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
     return job
 
 
-def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult]) -> None:
+def _write_batch(
+    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], should_stop: Callable[[], bool] | None = None
+) -> None:
     if not batch:
         return
     rejects: list[Reject] = []
@@ -196,7 +200,7 @@ def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[R
     resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
     resolver.take_changed()
     try:
-        _write_batch_atomically(store, resolver, job, batch, rejects, evidence)
+        _write_batch_atomically(store, resolver, job, batch, rejects, evidence, should_stop)
     except BaseException:
         for name, value in before.items():
             setattr(job, name, value)
@@ -204,14 +208,17 @@ def _write_batch(store: Store, resolver: Resolver, job: ImportJob, batch: list[R
 
 
 def _write_batch_atomically(
-    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], rejects: list[Reject], evidence: list[Evidence]
+    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], rejects: list[Reject], evidence: list[Evidence],
+    should_stop: Callable[[], bool] | None = None,
 ) -> None:
     ws = job.workspace_id
     imported = 0
     refs = [(ref, job.format) for item in batch if isinstance(item, ParsedRow) for record in item.records for ref in _refs(record) if ref is not None]
     with store.atomic():
         with resolver.buffered(refs) as buffer:
-            for item in batch:
+            for done, item in enumerate(batch):
+                if should_stop is not None and done and not done % CANCEL_CHECK_ROWS and should_stop():
+                    raise _Cancelled()  # a large batch is not waited for: it rolls back, a resumed run writes it again
                 if isinstance(item, Rejected):
                     rejects.append(Reject(item.row, item.reason))
                 elif isinstance(item, Skipped):

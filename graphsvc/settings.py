@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     #: Rows written per transaction during an import (each batch is atomic, with its checkpoint):
     #: the first batch's, and the most a batch grows to in a large file (``graphsvc.jobs.batch_size``).
     import_batch_rows: int = 2000
-    import_max_batch_rows: int = 32000
+    import_max_batch_rows: int = 16000
     #: Half-lives in days per evidence kind, overriding docs/tie-strength.md's defaults, e.g.
     #: ``GRAPHSVC_HALF_LIVES='{"interaction": 90, "connection": 1000}'``.
     half_lives: dict[str, float] = {}

@@ -82,6 +82,64 @@ def test_should_stop_ends_the_job_cancelled_at_a_batch_boundary_and_a_rerun_resu
     clean.close()
 
 
+def test_a_cancel_inside_a_large_batch_rolls_that_batch_back_and_a_rerun_resumes(tmp_path: Path) -> None:
+    path = write_attendees(tmp_path / "expo.csv", 5000)
+    clean = SQLiteStore(tmp_path / "clean.db")
+    clean_ws = clean.workspace("default").id
+    jobs.import_file(clean, clean_ws, path, options=EXPO, batch_rows=2000)
+
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    asked = {"n": 0}
+
+    def stop_inside_the_second_batch() -> bool:
+        # asked before batch 1, then every CANCEL_CHECK_ROWS rows of it, before batch 2, then inside it
+        asked["n"] += 1
+        return asked["n"] == 2 + 2000 // jobs.CANCEL_CHECK_ROWS
+
+    job = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=2000).run(should_stop=stop_inside_the_second_batch)
+    assert job.status is JobStatus.CANCELLED
+    assert (job.rows_read, job.rows_imported, job.checkpoint_row) == (2000, 2000, 2001)  # the first batch only
+    assert store.count_people(ws, None) == 2000 and store.count_evidence(ws) == 2000
+
+    resumed = jobs.import_file(store, ws, path, options=EXPO, batch_rows=2000)
+    assert resumed.id == job.id and resumed.status is JobStatus.COMPLETED and resumed.rows_imported == 5000
+    assert _facts(store, ws) == _facts(clean, clean_ws)
+    store.close()
+    clean.close()
+
+
+def test_batches_grow_with_the_rows_written_and_a_resumed_run_cuts_them_where_a_clean_one_would(tmp_path: Path) -> None:
+    path = write_attendees(tmp_path / "expo.csv", 1000)
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    clean = SQLiteStore(tmp_path / "clean.db")
+    clean_ws = clean.workspace("default").id
+    checkpoints: list[int] = []
+    job = jobs.prepare_import(clean, clean_ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(
+        lambda done, total, job: checkpoints.append(job.rows_read)
+    )
+    assert job.status is JobStatus.COMPLETED
+    assert checkpoints == [100, 200, 400, 800, 1000]  # batches of 100, 100, 200, 400, then the last 200
+
+    asked = {"n": 0}
+
+    def stop_before_the_fourth_batch() -> bool:
+        asked["n"] += 1
+        return asked["n"] == 4
+
+    cut = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(should_stop=stop_before_the_fourth_batch)
+    assert cut.status is JobStatus.CANCELLED and cut.rows_read == 400
+    resumed: list[int] = []
+    jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(
+        lambda done, total, job: resumed.append(job.rows_read)
+    )
+    assert resumed == [800, 1000]  # where the uninterrupted run cut, not 500, 700, ... from a fresh start
+    assert _facts(store, ws) == _facts(clean, clean_ws)
+    store.close()
+    clean.close()
+
+
 # --- the library: Graphsvc.cancel_import -------------------------------------------------------------
 
 

@@ -55,7 +55,8 @@ def batch_size(rows_done: int, first: int, most: int) -> int:
 
 
 class _Cancelled(Exception):
-    """``should_stop()`` answered True at a batch boundary (see ``PreparedImport.run``)."""
+    """``should_stop()`` answered True at a batch boundary, or inside a batch being written, which
+    then rolls back (see ``PreparedImport.run``)."""
 
 
 def content_hash(source: Source) -> str:
@@ -92,9 +93,10 @@ class PreparedImport:
                 self.store.add_job(self.job)
 
     def run(self, progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> ImportJob:
-        """Write the rows in batches. ``should_stop()`` is asked before each batch is written: when it
-        answers True the run ends there as CANCELLED, the batches already committed stay and the
-        job's counters and checkpoint say how far it got; running the same file again resumes."""
+        """Write the rows in batches. ``should_stop()`` is asked before each batch is written and every
+        ``CANCEL_CHECK_ROWS`` rows while one is: when it answers True the run ends there as CANCELLED
+        (a batch being written rolls back), the batches already committed stay and the job's
+        counters and checkpoint say how far it got; running the same file again resumes."""
         if self.already_done:
             return self.job
         if self.job.status is JobStatus.CANCELLED:

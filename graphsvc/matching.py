@@ -14,13 +14,17 @@ same first and last name (accents and case     +3.0
 folded, titles and credentials dropped)
 first name a nickname of the other (Bob and    +2.4
 Robert), same last name
-a typo or an initial in one name               +1.2 .. +1.8
+two neighbouring letters swapped in the last   +2.4
+name (Jnassen and Janssen), same first name
+another typo or an initial in one name         +1.2 .. +1.8
 nobody else in the workspace has that name     +1.0
 two or more others have that name              -1.0
 same organization                              +2.0
 different organizations, both known            -2.0
 a work address at the other's organization      +1.5
 two different work addresses                   -1.5
+two different personal addresses (gmail.com,   -1.0
+icloud.com, ...), none in common
 an e-mail address that spells the other's      +1.0
 name (bob.chen@, rchen@); holds the given      +0.5
 name (benjamin1767@)
@@ -112,14 +116,16 @@ def blocking_keys(parts: NameParts | None) -> tuple[str, ...]:
     """Keys that put records worth comparing in the same block.
 
     Same last name and first initial (typos and initials in the first name); same last name and a
-    shared formal first name (nicknames); same first name and last initial (typos in the last
-    name).
+    shared formal first name (nicknames); same first name, or a formal name it stands for, and last
+    initial (typos in the last name, also behind a nickname: "Kate Castillo-Urqhuart" and
+    "Katherine Castillo-Urquhart" share ``f:katherine|c``).
     """
     if parts is None:
         return ()
-    keys = {f"l:{parts.last}|{parts.first[0]}", f"f:{parts.first}|{parts.last[0]}"}
+    keys = {f"l:{parts.last}|{parts.first[0]}"}
     # every formal name a nickname stands for, and the name itself (which others' variants point at)
-    keys.update(f"n:{variant}|{parts.last}" for variant in name_variants(parts.first))
+    for variant in name_variants(parts.first):
+        keys.update((f"n:{variant}|{parts.last}", f"f:{variant}|{parts.last[0]}"))
     return tuple(sorted(keys))
 
 
@@ -162,9 +168,23 @@ class MatchScore:
 
 
 #: How much a first or last name agreement is worth, times 3 for the pair: the same name is 3.0
-#: points, a nickname 2.4, a one-letter typo 1.8, an initial 1.2, a nickname and a typo 1.4.
+#: points, a nickname or two swapped letters in the last name 2.4, another one-letter typo 1.8, an
+#: initial 1.2, a nickname and a typo 1.4. Two neighbouring letters swapped (Jnassen, Janssen) is a
+#: common slip on a keyboard and keeps every letter, while two different family names seldom differ
+#: by just that (they differ by a letter: Jansen, Jensen): as telling as a nickname. Not so for given
+#: names, where it makes other names (Elise, Elsie; Carol, Carlo): a swap there is a plain typo.
 FIRST_NAME = {"same": 1.0, "nickname": 0.8, "typo": 0.6, "initial": 0.4}
-LAST_NAME = {"same": 1.0, "typo": 0.6}
+LAST_NAME = {"same": 1.0, "swap": 0.8, "typo": 0.6}
+#: Family names shorter than this are not taken to hold a swap (Ito and Iot, Kim and Kmi say too little).
+SWAP_MIN = 5
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two neighbouring letters swapped (``janssen``, ``jnassen``)."""
+    if len(a) != len(b) or len(a) < SWAP_MIN:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 # Cached by name, not by person: a file has a few thousand given and family names, but a few
@@ -188,11 +208,11 @@ def _first_agreement(a: str, b: str) -> str:
 def _last_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"
-    if _has_digit(a) or _has_digit(b):
+    # most pairs compared are two different family names with one initial: the similarity rules
+    # them out first (and a swap of two letters in a name of SWAP_MIN or more is at least 0.93 similar)
+    if min(len(a), len(b)) < 4 or JaroWinkler.similarity(a, b) < 0.92 or _has_digit(a) or _has_digit(b):
         return ""
-    if min(len(a), len(b)) >= 4 and JaroWinkler.similarity(a, b) >= 0.92:
-        return "typo"
-    return ""
+    return "swap" if _swapped(a, b) else "typo"
 
 
 _has_digit = re.compile(r"\d").search
@@ -213,7 +233,7 @@ def _name_points(a: NameParts, b: NameParts) -> tuple[float, str]:
         parts.append({"nickname": f"{a.first} and {b.first} are the same given name", "initial": f"initial {a.first[0]}. matches",
                       "typo": f"first names {a.first} and {b.first} differ by a typo"}[first])
     if last != "same":
-        parts.append(f"last names {a.last} and {b.last} differ by a typo")
+        parts.append(f"last names {a.last} and {b.last} differ by " + ("two swapped letters" if last == "swap" else "a typo"))
     return points, "; ".join(parts)
 
 
@@ -254,6 +274,12 @@ def _work_domains(profile: Profile) -> frozenset[str]:
 @functools.lru_cache(maxsize=65536)
 def _work_domains_of(emails: frozenset[str]) -> frozenset[str]:
     return frozenset(e.rsplit("@", 1)[-1] for e in emails) - FREE_MAIL
+
+
+@functools.lru_cache(maxsize=65536)
+def _personal_of(emails: frozenset[str]) -> frozenset[str]:
+    """The addresses at a mail provider (``FREE_MAIL``): personal ones, not a workplace's."""
+    return frozenset(e for e in emails if e.rsplit("@", 1)[-1] in FREE_MAIL)
 
 
 def _at_organization(domains: frozenset[str], organizations: set[str]) -> bool:
@@ -304,6 +330,13 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
         else:
             points -= 2.0
             reasons.append("different organizations")
+    personal_a, personal_b = _personal_of(frozenset(a.emails)), _personal_of(frozenset(b.emails))
+    if personal_a and personal_b and personal_a.isdisjoint(personal_b):
+        # Two personal addresses and none in common: most people give the one address they use
+        # everywhere, while two namesakes always have two. Weaker than two work addresses (some
+        # keep an old address besides a new one), but it stops a bare name match on its own.
+        points -= 1.0
+        reasons.append("different personal e-mail addresses")
     if domains_a and domains_b:
         # Two work addresses and none in common (else they would be one record already): a
         # company gives one person one address, so these are most likely two people.

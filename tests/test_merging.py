@@ -92,6 +92,35 @@ def test_email_that_spells_the_name_supports_a_nickname() -> None:
     assert "an e-mail address spells the name" in score(a, b).reasons and score(a, b).auto_merge
 
 
+def test_a_nickname_and_a_typo_in_the_last_name_share_a_block() -> None:
+    # neither the last name (l:, n:) nor the given name (f:kate|c) is shared; the formal name is
+    kate, katherine = NameParts("kate", "castillo urqhuart"), NameParts("katherine", "castillo urquhart")
+    assert "f:katherine|c" in set(blocking_keys(kate)) & set(blocking_keys(katherine))
+    assert score(Profile("1", {kate}, {"studio 8"}), Profile("2", {katherine}, {"studio 8"})).auto_merge
+
+
+def test_two_swapped_letters_in_the_last_name_count_like_a_nickname() -> None:
+    signed_in = Profile("1", {NameParts("rebecca", "jnassen")})
+    found = score(signed_in, Profile("2", {NameParts("rebecca", "janssen")}))
+    assert found.points == 3.4 and found.auto_merge
+    assert found.reasons[0] == "last names jnassen and janssen differ by two swapped letters"
+    # another letter is another family name as often as a typo; a swap in a given name makes another name
+    assert not score(Profile("1", {NameParts("rebecca", "jansen")}), Profile("2", {NameParts("rebecca", "jensen")})).auto_merge
+    assert not score(Profile("1", {NameParts("elsie", "janssen")}), Profile("2", {NameParts("elise", "janssen")})).auto_merge
+    assert not score(Profile("1", {NameParts("ana", "iot")}), Profile("2", {NameParts("ana", "ito")})).auto_merge  # too short to tell
+
+
+def test_two_personal_addresses_stop_a_match_on_the_name_alone() -> None:
+    gmail = Profile("1", {NameParts("paloma", "tanaka")}, emails={"paloma8829@gmail.com"})
+    proton = Profile("2", {NameParts("paloma", "tanaka")}, emails={"paloma6169@proton.me"})
+    found = score(gmail, proton)
+    assert "different personal e-mail addresses" in found.reasons and not found.auto_merge and found.candidate
+    # what else they share still decides; a work address and a personal one are no conflict
+    assert score(Profile("1", gmail.names, {"studio 47"}, gmail.emails), Profile("2", proton.names, {"studio 47"}, proton.emails)).auto_merge
+    at_work = Profile("3", {NameParts("paloma", "tanaka")}, emails={"paloma.tanaka@studio47.example"})
+    assert score(gmail, at_work).auto_merge and "different personal e-mail addresses" not in score(gmail, at_work).reasons
+
+
 # --- automatic merges during imports ------------------------------------------------------------------
 
 

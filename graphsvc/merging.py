@@ -195,11 +195,12 @@ def auto_merge(
         me = space.canonical(record)
         if me != record or me not in space.profiles:
             continue  # already merged into someone earlier in this batch
-        candidates = sorted(set().union(*(persons_in_block(b) for b in blocks.get(record, ()))) - {me})
+        # only those loaded can be one of them (``_load_candidates``), in a stable order
+        candidates = sorted(space.profiles.keys() & set().union(*(persons_in_block(b) for b in blocks.get(record, ()))) - {me})
         mine = space.profiles[me]
         # only people whose name matches at all matter, as candidates and as namesakes
         named = [
-            (o, p) for o in (space.profiles[c] for c in candidates if c in space.profiles)
+            (o, p) for o in (space.profiles[c] for c in candidates)
             if not _accounts_differ(mine, o) and (p := _best_name(mine.names, o.names)) > 0
         ]
         ranked: list[tuple[float, str, MatchScore]] = []
@@ -226,39 +227,43 @@ def auto_merge(
 def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
     """Loads the people of ``new`` records' blocks who could be one of them.
 
-    Judged first by keys: keys are unique in a workspace, so two people who both hold an account of
-    a kind a person has one of (two LinkedIn profiles) hold two different ones and can never merge
-    (a Connections.csv files thousands of such namesakes). Then by name: most of a block shares a
-    last name and an initial but not the name, and a person known by one record whose name
-    matches no new record near them is never compared (their keys and profile are not read).
+    Judged first by name, from names alone (``Store.names_of``): most of a block shares a last name
+    and an initial but not the name, and a person known by one record whose name matches no new
+    record near them is read no further (a person of several records has several names: their
+    profile decides). Then by keys: keys are unique in a workspace, so two people who both hold an
+    account of a kind a person has one of (two LinkedIn profiles) hold two different ones and can
+    never merge (a Connections.csv files thousands of such namesakes); only the rest are profiled.
     """
-    near: dict[str, set[str]] = {}  # new record -> the people in its blocks
+    canonical, records_of = space.canonical, space.clusters.records_of
+    near: dict[str, set[str]] = {}  # new record -> the people in its blocks not loaded yet
     for record in new:
-        if space.canonical(record) in space.profiles:
-            near[record] = set().union(*(persons_in_block(b) for b in blocks.get(record, ())))
-    pool = set().union(*near.values()) - set(space.profiles)
-    records = [r for p in pool for r in space.clusters.records_of(p)]
+        if canonical(record) in space.profiles:
+            near[record] = set().union(*(persons_in_block(b) for b in blocks.get(record, ()))).difference(space.profiles)
+    pool = set().union(*near.values())
+    several = {p for p in pool if len(records_of(p)) > 1}
+    parts_of = {pid: name_parts(*names) for pid, names in space.store.names_of(space.ws, pool - several).items()}
+    named: dict[str, set[str]] = {}  # new record -> the people near it whose name matches its own
+    for record, people in near.items():
+        mine = space.profiles[canonical(record)].names
+        named[record] = people & several
+        for person in people - several:
+            parts = parts_of.get(person)
+            if parts is not None and any(_name_points(name, parts)[0] > 0 for name in mine):
+                named[record].add(person)
+    candidates = set().union(*named.values())
+    records = [r for p in candidates for r in records_of(p)]
     keys = space.store.keys_of_many(space.ws, records)
-    kinds: dict[str, set[str]] = {p: set() for p in pool}
+    kinds: dict[str, set[str]] = {p: set() for p in candidates}
     for record in records:
-        kinds[space.canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
+        kinds[canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
     possible = {
-        record: {p for p in people & pool if kinds[p].isdisjoint(space.profiles[space.canonical(record)].single_keys)}
-        for record, people in near.items()
+        person for record, people in named.items()
+        for person in people if kinds[person].isdisjoint(space.profiles[canonical(record)].single_keys)
     }
-    found = space.store.get_people(space.ws, [r for p in set().union(*possible.values()) for r in space.clusters.records_of(p)])
-    named: set[str] = set()
-    for record, people in possible.items():
-        names = space.profiles[space.canonical(record)].names
-        for person in people - named:
-            (only, *more) = space.clusters.records_of(person)
-            if more:
-                named.add(person)  # several records, several names: the profile decides
-            elif only in found:
-                parts = name_parts(found[only].first_name, found[only].last_name, found[only].display_name)
-                if parts is not None and any(_name_points(mine, parts)[0] > 0 for mine in names):
-                    named.add(person)
-    space.load(named, keys={r: keys.get(r, []) for p in named for r in space.clusters.records_of(p)}, known=found)
+    if not possible:
+        return
+    wanted = [r for p in possible for r in records_of(p)]
+    space.load(possible, keys={r: keys.get(r, []) for r in wanted}, known=space.store.get_people(space.ws, wanted))
 
 
 def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> list[str]:

@@ -41,6 +41,8 @@ def normalise_phone(value: str, region: str = "US") -> str:
 
 def linkedin_slug(url: str) -> str:
     """``https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x`` -> ``priya-raman-4b1c2a``."""
+    if not url:
+        return ""  # most rows of most files: no regex search for them
     match = re.search(r"linkedin\.com/in/([^/?#\s]+)", url, flags=re.IGNORECASE)
     return unquote(match.group(1)).strip().casefold() if match else ""
 

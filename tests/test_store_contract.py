@@ -501,6 +501,21 @@ def test_people_are_added_in_bulk(store: Any, ws: str) -> None:
     assert store.count_people(ws, None) == 2 and store.data_version(ws) > 0
 
 
+def test_names_are_read_without_whole_people_and_see_a_blocks_own_writes(store: Any, ws: str) -> None:
+    other_ws = store.workspace(fresh_name()).id
+    with store.atomic():
+        store.add_people(ws, [person("p_ada", "Ada Quinn", first_name="Ada", last_name="Quinn", emails=("ada@acme.example",)),
+                              person("p_bob", "bob@acme.example")])
+        store.add_people(other_ws, [person("p_eve", "Eve Stone", first_name="Eve", last_name="Stone")])
+        # inside an import's block, people written by it are read back too
+        assert store.names_of(ws, ["p_ada"]) == {"p_ada": ("Ada", "Quinn", "Ada Quinn")}
+    assert store.names_of(ws, ["p_bob", "p_ada", "p_nobody", "p_eve", "p_ada"]) == {
+        "p_ada": ("Ada", "Quinn", "Ada Quinn"), "p_bob": ("", "", "bob@acme.example"),
+    }
+    assert store.names_of(ws, []) == {}
+    assert store.names_of(other_ws, ["p_ada", "p_eve"]) == {"p_eve": ("Eve", "Stone", "Eve Stone")}
+
+
 def test_keys_are_added_in_bulk_and_looked_up_in_bulk(store: Any, ws: str) -> None:
     a, b = ("email", "a@x.example"), ("linkedin", "b-slug")
     phone, nobody = ("phone", "+15550100"), ("email", "nobody@x.example")

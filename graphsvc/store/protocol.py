@@ -23,6 +23,10 @@ class Store(Protocol):
 
     # people and identity
     def get_people(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Person]: ...
+    def names_of(self, workspace_id: str, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """(first name, last name, display name) of each of ``ids`` that exists: what comparing
+        names needs, without reading whole people."""
+
     def search_people(
         self, workspace_id: str, search: str | None, limit: int, after: str | None = None
     ) -> list[Person]:

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -254,6 +255,10 @@ class SQLiteStore:
         query = f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({{marks}})"
         return {row[0]: self._person(row, members) for row in self._rows_for(query, workspace_id, wanted)}
 
+    def names_of(self, workspace_id: str, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        query = "SELECT id, first_name, last_name, display_name FROM persons WHERE workspace_id = ? AND id IN ({marks})"
+        return {row[0]: row[1:] for row in self._rows_for(query, workspace_id, sorted(set(ids)))}
+
     def _search_clause(self, search: str | None) -> tuple[str, tuple]:
         if not search:
             return "", ()
@@ -338,7 +343,9 @@ class SQLiteStore:
         self._bump(workspace_id)
 
     def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
-        rows = [self._person_args(workspace_id, person) for person in people]
+        # in key order (as every bulk insert here): ids are hashes, and a batch inserted in order
+        # touches each page of the table's B-tree once instead of hopping between them
+        rows = sorted((self._person_args(workspace_id, person) for person in people), key=itemgetter(1))
         if rows:
             self._db.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
             self._bump(workspace_id)
@@ -360,7 +367,7 @@ class SQLiteStore:
 
     def add_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
         self._db.executemany(
-            "INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", [(workspace_id, *key) for key in keys]
+            "INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", sorted(((workspace_id, *key) for key in keys), key=itemgetter(1, 2))  # stable: the first of a key wins
         )
 
     def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -385,11 +392,11 @@ class SQLiteStore:
     def add_sightings(self, workspace_id: str, sightings: Iterable[Sighting]) -> None:
         self._db.executemany(
             "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (workspace_id, s.person_id, s.job_id, s.source_format, s.source_name, s.row, s.name, s.email,
-                 s.linkedin_url, s.organization, s.title)
-                for s in sightings
-            ],
+            sorted(
+                ((workspace_id, s.person_id, s.job_id, s.source_format, s.source_name, s.row, s.name, s.email,
+                  s.linkedin_url, s.organization, s.title) for s in sightings),
+                key=itemgetter(2, 5, 1),
+            ),
         )
 
     def sightings(self, workspace_id: str, person_id: str) -> list[Sighting]:
@@ -420,11 +427,11 @@ class SQLiteStore:
     def add_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> int:
         cur = self._db.executemany(
             "INSERT OR IGNORE INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (workspace_id, e.id, e.kind.value, e.channel.value, e.person_a, e.person_b, e.event_id, _ts(e.at),
-                 e.job_id, e.direction)
-                for e in items
-            ],
+            sorted(
+                ((workspace_id, e.id, e.kind.value, e.channel.value, e.person_a, e.person_b, e.event_id, _ts(e.at),
+                  e.job_id, e.direction) for e in items),
+                key=itemgetter(1),
+            ),
         )
         if cur.rowcount:
             self._bump(workspace_id)

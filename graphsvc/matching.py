@@ -204,7 +204,7 @@ def _first_agreement(a: str, b: str) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=262144)
+@functools.lru_cache(maxsize=65536)  # pairs of family names are many and seldom met twice: kept small
 def _last_agreement(a: str, b: str) -> str:
     if a == b:
         return "same"

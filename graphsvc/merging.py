@@ -17,7 +17,9 @@ from typing import Callable, Iterable
 from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
 from graphsvc.identity import SINGLE_VALUED
-from graphsvc.matching import MAX_BLOCK, MatchScore, NameParts, Profile, _name_points, blocking_keys, name_parts, score
+from graphsvc.matching import (
+    MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points, blocking_keys, name_parts, score,
+)
 from graphsvc.model import Person
 from graphsvc.store.protocol import Store
 
@@ -208,7 +210,10 @@ def auto_merge(
             if not score(mine, other).auto_merge:
                 continue  # not even as the only one of that name (the usual case: cheap to rule out)
             rivals = [o for o, p in named if o is not other and p >= name_points]
-            result = score(mine, other, namesakes=_count_namesakes(other, rivals))
+            # namesakes known to be someone else than either: a record that fits two different
+            # people equally (a bare "Priya Raman" beside one at Northwind and one at Globex) is
+            # no more the one met first than the other, whichever of them is being compared
+            result = score(mine, other, namesakes=max(_count_namesakes(other, rivals), _count_namesakes(mine, rivals)))
             if result.auto_merge and not space.are_distinct(me, other.id):
                 ranked.append((result.points, other.id, result))
         if not ranked:
@@ -243,13 +248,18 @@ def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[s
     several = {p for p in pool if len(records_of(p)) > 1}
     parts_of = {pid: name_parts(*names) for pid, names in space.store.names_of(space.ws, pool - several).items()}
     named: dict[str, set[str]] = {}  # new record -> the people near it whose name matches its own
+    # (millions of pairs in a large file: the test of ``_name_points`` written out, without its reasons)
+    first_agrees, last_agrees = _first_agreement, _last_agreement
     for record, people in near.items():
         mine = space.profiles[canonical(record)].names
-        named[record] = people & several
+        named[record] = hits = people & several
         for person in people - several:
             parts = parts_of.get(person)
-            if parts is not None and any(_name_points(name, parts)[0] > 0 for name in mine):
-                named[record].add(person)
+            if parts is not None:
+                for name in mine:
+                    if last_agrees(name.last, parts.last) and first_agrees(name.first, parts.first):
+                        hits.add(person)
+                        break
     candidates = set().union(*named.values())
     records = [r for p in candidates for r in records_of(p)]
     keys = space.store.keys_of_many(space.ws, records)

@@ -286,3 +286,30 @@ def test_duplicate_candidates_page_like_every_other_list(imported: tuple[Graphsv
     assert all(p["totalCount"] == len(everyone) for p in pages)
     assert len(big["edges"]) == len(everyone) and big["pageInfo"]["hasNextPage"] is False  # 500 is served as at most 100
     assert garbage["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+LOOKALIKES_IN_ONE_FILE = """First Name,Last Name,E-mail,Organisation
+Robert,Chen,robert.chen@acme.example,Acme Robotics
+Priya,Raman,priya@northwind.example,Northwind
+Bob,Chen,bob.chen@gmail.com,Acme Robotics
+José,García,jgarcia@cafe-ole.example,Café Olé
+Priya,Raman,priya.raman@globex.example,Globex
+Jose,Garcia,jose@gmail.com,Cafe Ole
+Kate,Castillo,katherine@initech.example,Initech
+Katherine,Castillo,kate.c@gmail.com,Initech
+Priya,Raman,praman@gmail.com,
+"""
+
+
+def test_a_batch_merges_within_itself_and_not_a_record_two_namesakes_fit_equally(service: Graphsvc, tmp_path: Path) -> None:
+    ws = service.workspace().id
+    options = ImportOptions(event_name="Robotics meetup", event_date="2024-05-02")
+    service.import_file(ws, _write(tmp_path, "signin.csv", LOOKALIKES_IN_ONE_FILE), format="signin_sheet", options=options)
+    people = sorted(sorted(p.emails) for p in service.store.search_people(ws, None, 100))
+    # Bob and Robert Chen, both José Garcías, both Castillos: one person each
+    assert ["bob.chen@gmail.com", "robert.chen@acme.example"] in people
+    assert ["jgarcia@cafe-ole.example", "jose@gmail.com"] in people
+    assert ["kate.c@gmail.com", "katherine@initech.example"] in people
+    # a Priya Raman without an organization fits the one at Northwind as well as the one at Globex:
+    # merged with neither, although the one at Northwind is compared with her first
+    assert ["praman@gmail.com"] in people and ["priya@northwind.example"] in people and len(people) == 6

@@ -191,15 +191,28 @@ def auto_merge(
             persons_in[block] = {space.canonical(p) for p in in_blocks.get(block, ())}
         return persons_in[block]
 
+    open_to: dict[tuple[str, frozenset[str]], set[str]] = {}  # (block, kinds) -> see below (reset by every merge)
+
+    def open_in_block(block: str, kinds: frozenset[str]) -> set[str]:
+        """The loaded persons of ``block`` who hold no account of ``kinds``. One who does holds another
+        one than the record (keys are unique), which rules the pair out: a Connections.csv files
+        thousands of people, each with a LinkedIn profile, under a few hundred names."""
+        found = open_to.get((block, kinds))
+        if found is None:
+            profiles = space.profiles
+            found = open_to[(block, kinds)] = {p for p in persons_in_block(block) if p in profiles and kinds.isdisjoint(profiles[p].single_keys)}
+        return found
+
     _load_candidates(space, new, blocks, persons_in_block)
     merges: list[tuple[str, str, MatchScore]] = []
     for record in new:
         me = space.canonical(record)
         if me != record or me not in space.profiles:
             continue  # already merged into someone earlier in this batch
-        # only those loaded can be one of them (``_load_candidates``), in a stable order
-        candidates = sorted(space.profiles.keys() & set().union(*(persons_in_block(b) for b in blocks.get(record, ()))) - {me})
         mine = space.profiles[me]
+        kinds = frozenset(mine.single_keys)
+        # only those loaded can be one of them (``_load_candidates``), in a stable order
+        candidates = sorted(set().union(*(open_in_block(b, kinds) for b in blocks.get(record, ()))) - {me})
         # only people whose name matches at all matter, as candidates and as namesakes
         named = [
             (o, p) for o in (space.profiles[c] for c in candidates)
@@ -225,6 +238,7 @@ def auto_merge(
         survivor, absorbed = _survivor(space, other_id, me, fresh)
         space.join(survivor, absorbed)
         persons_in.clear()
+        open_to.clear()
         merges.append((survivor, absorbed, result))
     return merges
 
@@ -232,27 +246,45 @@ def auto_merge(
 def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
     """Loads the people of ``new`` records' blocks who could be one of them.
 
-    Judged first by name, from names alone (``Store.names_of``): most of a block shares a last name
-    and an initial but not the name, and a person known by one record whose name matches no new
-    record near them is read no further (a person of several records has several names: their
-    profile decides). Then by keys: keys are unique in a workspace, so two people who both hold an
-    account of a kind a person has one of (two LinkedIn profiles) hold two different ones and can
-    never merge (a Connections.csv files thousands of such namesakes); only the rest are profiled.
+    Two tests rule people out before they are profiled. By keys: keys are unique in a workspace, so
+    two people who both hold an account of a kind a person has one of (two LinkedIn profiles) hold
+    two different ones and can never merge (a Connections.csv files thousands of such namesakes).
+    By name, from names alone (``Store.names_of``): most of a block shares a last name and an
+    initial but not the name, and a person known by one record whose name matches no new record
+    near them is read no further (a person of several records has several names: their profile
+    decides). Keys are read first when some new record holds such an account (they then rule out
+    most of a block), else names (then keys are read for the few whose name matches).
     """
     canonical, records_of = space.canonical, space.clusters.records_of
-    near: dict[str, set[str]] = {}  # new record -> the people in its blocks not loaded yet
+    near: dict[str, set[str]] = {}  # new record -> the people in its blocks who could be it
     for record in new:
         if canonical(record) in space.profiles:
             near[record] = set().union(*(persons_in_block(b) for b in blocks.get(record, ()))).difference(space.profiles)
+    keys: dict[str, list[tuple[str, str]]] = {}
+    kinds: dict[str, set[str]] = {}  # person -> the kinds of single-valued accounts they hold
+
+    def rule_out_by_keys() -> None:
+        unread = [p for p in set().union(*near.values()) if p not in kinds]
+        records = [r for p in unread for r in records_of(p)]
+        keys.update(space.store.keys_of_many(space.ws, records))
+        kinds.update((p, set()) for p in unread)
+        for record in records:
+            kinds[canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
+        for record, people in near.items():
+            mine = space.profiles[canonical(record)].single_keys
+            if mine:
+                near[record] = {p for p in people if kinds[p].isdisjoint(mine)}
+
+    if any(space.profiles[canonical(record)].single_keys for record in near):
+        rule_out_by_keys()
     pool = set().union(*near.values())
     several = {p for p in pool if len(records_of(p)) > 1}
     parts_of = {pid: name_parts(*names) for pid, names in space.store.names_of(space.ws, pool - several).items()}
-    named: dict[str, set[str]] = {}  # new record -> the people near it whose name matches its own
     # (millions of pairs in a large file: the test of ``_name_points`` written out, without its reasons)
     first_agrees, last_agrees = _first_agreement, _last_agreement
     for record, people in near.items():
         mine = space.profiles[canonical(record)].names
-        named[record] = hits = people & several
+        near[record] = hits = people & several
         for person in people - several:
             parts = parts_of.get(person)
             if parts is not None:
@@ -260,16 +292,8 @@ def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[s
                     if last_agrees(name.last, parts.last) and first_agrees(name.first, parts.first):
                         hits.add(person)
                         break
-    candidates = set().union(*named.values())
-    records = [r for p in candidates for r in records_of(p)]
-    keys = space.store.keys_of_many(space.ws, records)
-    kinds: dict[str, set[str]] = {p: set() for p in candidates}
-    for record in records:
-        kinds[canonical(record)].update(kind for kind, _ in keys.get(record, ()) if kind in SINGLE_VALUED)
-    possible = {
-        person for record, people in named.items()
-        for person in people if kinds[person].isdisjoint(space.profiles[canonical(record)].single_keys)
-    }
+    rule_out_by_keys()  # (reads the keys of those whose name matches, if not read yet)
+    possible = set().union(*near.values())
     if not possible:
         return
     wanted = [r for p in possible for r in records_of(p)]

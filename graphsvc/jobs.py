@@ -303,13 +303,13 @@ def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, r
                 )
             )
         elif isinstance(record, Attendance):
-            event_id = _event_id(ws, record.event)
-            store.add_event(ws, Event(event_id, record.event.name.strip(), record.event.starts_at, record.event.kind, job.format))
+            event = _event(ws, record.event, job.format)
+            store.add_event(ws, event)
             row_evidence.append(
                 Evidence(
-                    id=stable_id("ev", ws, ATTENDED, event_id, ids[0]),
+                    id=stable_id("ev", ws, ATTENDED, event.id, ids[0]),
                     kind=EvidenceKind.ATTENDED, channel=Channel.EVENT, person_a=ids[0], person_b=None,
-                    event_id=event_id, at=record.at or record.event.starts_at, job_id=job.id,
+                    event_id=event.id, at=record.at or record.event.starts_at, job_id=job.id,
                 )
             )
     evidence.extend(row_evidence)
@@ -320,9 +320,9 @@ ATTENDED = EvidenceKind.ATTENDED.value
 
 
 @functools.lru_cache(maxsize=4096)  # an attendee list names one event on every row
-def _event_id(workspace_id: str, event: EventRef) -> str:
+def _event(workspace_id: str, event: EventRef, source_format: str) -> Event:
     day = event.starts_at.date().isoformat() if event.starts_at else ""
-    return stable_id("evt", workspace_id, fold(event.name), day)
+    return Event(stable_id("evt", workspace_id, fold(event.name), day), event.name.strip(), event.starts_at, event.kind, source_format)
 
 
 def _same_record(resolver: Resolver, a: PersonRef, b: PersonRef, mention: str) -> bool:

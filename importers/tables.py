@@ -90,6 +90,9 @@ class Table:
             reader = csv.reader(text, delimiter=self.delimiter)
             start = 1
             seen_header = False
+            width, longest = len(self.header), MAX_FIELD_BYTES // 4
+            # each named column at its first place: with duplicated headers, the first one wins
+            columns = [(i, name) for i, name in enumerate(self.header) if name and name not in self.header[:i]]
             while True:
                 try:
                     cells = next(reader)
@@ -104,21 +107,15 @@ class Table:
                 if not seen_header:
                     seen_header = row >= self.header_row
                     continue
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():
                     continue
-                if len(cells) > len(self.header) and any(c.strip() for c in cells[len(self.header):]):
-                    yield Rejected(
-                        row, f"{len(cells)} fields where the header has {len(self.header)} (an unquoted delimiter?)"
-                    )
+                if len(cells) > width and "".join(cells[width:]).strip():
+                    yield Rejected(row, f"{len(cells)} fields where the header has {width} (an unquoted delimiter?)")
                     continue
-                if any(len(c) > MAX_FIELD_BYTES // 4 for c in cells):
+                if max(map(len, cells)) > longest:
                     yield Rejected(row, "a field is implausibly long")
                     continue
-                record: dict[str, str] = {}
-                for name, value in zip(self.header, cells):
-                    if name and name not in record:  # duplicated headers: the first one wins
-                        record[name] = value.strip()
-                yield row, record
+                yield row, {name: cells[i].strip() for i, name in columns if i < len(cells)}
 
 
 def sniff_table(source: Source, is_header: Callable[[list[str]], bool], score: int) -> int:

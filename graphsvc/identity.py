@@ -24,7 +24,7 @@ import re
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from graphsvc.matching import blocking_keys, name_parts
+from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
 from graphsvc.model import Person, Sighting, stable_id
 from graphsvc.normalise import fold, linkedin_slug, normalise_email, normalise_organization, normalise_phone
 from graphsvc.store.protocol import Store
@@ -259,8 +259,24 @@ def _scoped(keys: list[tuple[str, str]], mention: str) -> list[tuple[str, str]]:
     return keys
 
 
+def ensure_blocks(store: Store, workspace_id: str) -> int:
+    """Re-file every record of the workspace under its name blocks if an older blocking rule filed
+    them (``BLOCKING_VERSION``), so that old records and new ones are compared alike; the number
+    re-filed. Imports and duplicate searches call it first: one query when nothing changed."""
+    if store.blocks_filed_by(workspace_id) == BLOCKING_VERSION:
+        return 0
+    with store.atomic():
+        if store.blocks_filed_by(workspace_id) == BLOCKING_VERSION:
+            return 0  # another process re-filed it while this one waited for the write lock
+        return store.refile_blocks(workspace_id, _blocks_of_name, BLOCKING_VERSION)
+
+
+def _blocks_of_name(first_name: str, last_name: str, display_name: str) -> tuple[str, ...]:
+    return blocking_keys(name_parts(first_name, last_name, display_name))
+
+
 def record_blocks(store: Store, workspace_id: str, person: Person) -> None:
     """File a record under its name blocks, where duplicate detection looks for look-alikes."""
-    keys = blocking_keys(name_parts(person.first_name, person.last_name, person.display_name))
+    keys = _blocks_of_name(person.first_name, person.last_name, person.display_name)
     if keys:
         store.add_blocks(workspace_id, person.id, keys)

@@ -21,7 +21,7 @@ from typing import Callable
 
 import importers
 from graphsvc.errors import ImportFailed
-from graphsvc.identity import Resolver, fold
+from graphsvc.identity import Resolver, ensure_blocks, fold
 from graphsvc.merging import auto_merge, recheck
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
@@ -161,6 +161,7 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
     store, ws, job, parsed = prepared.store, prepared.workspace_id, prepared.job, prepared.parsed
     resolver = Resolver(store, ws)
     prepared.register()
+    ensure_blocks(store, ws)  # a workspace filed by an older blocking rule is re-filed before it is compared with
     with store.atomic():
         job.status, job.error = JobStatus.RUNNING, ""
         if parsed.owner is not None:

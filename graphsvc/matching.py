@@ -53,6 +53,10 @@ AUTO_MERGE = 3.4
 CANDIDATE = 2.0
 #: Blocks with more members than this are too common a name to say anything; they are skipped.
 MAX_BLOCK = 50
+#: The blocking rule (``blocking_keys``) the stored name blocks were filed by: change it whenever
+#: that rule changes, and every workspace is re-filed before its next import or duplicate search
+#: (``graphsvc.identity.ensure_blocks``). 2: nickname variants also with the last initial.
+BLOCKING_VERSION = "2"
 
 #: Mail providers whose domain says nothing about where someone works.
 FREE_MAIL = frozenset({

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
-from graphsvc.identity import SINGLE_VALUED
+from graphsvc.identity import SINGLE_VALUED, ensure_blocks
 from graphsvc.matching import (
     MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points, blocking_keys, name_parts, score,
 )
@@ -370,6 +370,7 @@ def find_duplicates(
     ``contexts`` (record id -> events and acquaintances) adds co-occurrence as support; pairs a
     user marked as different people are left out.
     """
+    ensure_blocks(store, workspace_id)
     space = _Workspace(store, workspace_id, contexts)
     groups = [sorted({space.canonical(p) for p in group}) for group in store.block_groups(workspace_id, MAX_BLOCK)]
     groups = [g for g in groups if len(g) > 1]

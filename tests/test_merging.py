@@ -313,3 +313,24 @@ def test_a_batch_merges_within_itself_and_not_a_record_two_namesakes_fit_equally
     # a Priya Raman without an organization fits the one at Northwind as well as the one at Globex:
     # merged with neither, although the one at Northwind is compared with her first
     assert ["praman@gmail.com"] in people and ["priya@northwind.example"] in people and len(people) == 6
+
+
+def test_an_import_refiles_a_workspace_an_older_blocking_rule_filed(service: Graphsvc, tmp_path: Path) -> None:
+    import sqlite3
+
+    ws = service.workspace().id
+    options = ImportOptions(event_name="Robotics meetup", event_date="2024-05-02")
+    first = "First Name,Last Name,E-mail,Organisation\nKate,Castillo-Urqhuart,kate.cu@gmail.com,Initech\n"
+    service.import_file(ws, _write(tmp_path, "first.csv", first), format="signin_sheet", options=options)
+    # as the rule before version 2 left it: a nickname was not also filed under its formal name's last-initial block
+    db = sqlite3.connect(service.raw_store.path)  # type: ignore[attr-defined]
+    with db:
+        db.execute("DELETE FROM person_blocks WHERE block = 'f:katherine|c'")
+        db.execute("DELETE FROM block_versions")
+    db.close()
+    assert service.raw_store.people_in_blocks(ws, ["f:katherine|c"]) == {}
+    second = "First Name,Last Name,E-mail,Organisation\nKatherine,Castillo-Urquhart,katherine@initech.example,Initech\n"
+    service.import_file(ws, _write(tmp_path, "second.csv", second), format="signin_sheet", options=options)
+    # Kate was re-filed before Katherine was compared: they share that block, and are one person
+    assert len(service.raw_store.people_in_blocks(ws, ["f:katherine|c"])["f:katherine|c"]) == 2
+    assert [sorted(p.emails) for p in service.store.search_people(ws, None, 10)] == [["kate.cu@gmail.com", "katherine@initech.example"]]

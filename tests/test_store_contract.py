@@ -516,6 +516,19 @@ def test_names_are_read_without_whole_people_and_see_a_blocks_own_writes(store: 
     assert store.names_of(other_ws, ["p_ada", "p_eve"]) == {"p_eve": ("Eve", "Stone", "Eve Stone")}
 
 
+def test_name_blocks_follow_the_current_blocking_rule_once_ensured(store: Any, ws: str) -> None:
+    from graphsvc.identity import ensure_blocks
+    from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
+
+    with store.atomic():
+        store.add_people(ws, [person("p_kate", "Kate Ng", first_name="Kate", last_name="Ng")])  # filed under nothing yet
+    ensure_blocks(store, ws)
+    assert store.blocks_filed_by(ws) == BLOCKING_VERSION
+    blocks = blocking_keys(name_parts("Kate", "Ng", "Kate Ng"))
+    assert store.people_in_blocks(ws, blocks) == {block: ["p_kate"] for block in blocks}
+    assert ensure_blocks(store, ws) == 0  # nothing more to do
+
+
 def test_keys_are_added_in_bulk_and_looked_up_in_bulk(store: Any, ws: str) -> None:
     a, b = ("email", "a@x.example"), ("linkedin", "b-slug")
     phone, nobody = ("phone", "+15550100"), ("email", "nobody@x.example")

@@ -88,3 +88,28 @@ def test_workspaces_do_not_see_each_other(tmp_path: Path) -> None:
     assert store.search_people(b, "Only", 10) == []
     assert [p.id for p in store.search_people(a, "only", 10)] == ["p_1"]
     store.close()
+
+
+def test_blocks_filed_by_an_older_rule_are_refiled_once(tmp_path: Path) -> None:
+    from graphsvc.identity import ensure_blocks
+    from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
+
+    store = SQLiteStore(tmp_path / "g.db")
+    ws, other = store.workspace("a").id, store.workspace("b").id
+    kate = Person(id="p_kate", display_name="Kate Ng", first_name="Kate", last_name="Ng")
+    with store.atomic():
+        store.add_people(ws, [kate, Person(id="p_bo", display_name="Bo Ng", first_name="Bo", last_name="Ng")])
+        store.add_blocks(ws, "p_kate", ["old:kate", "l:ng|k"])  # as an older rule filed them
+        store.add_blocks(other, "p_eve", ["old:kate"])
+    assert store.blocks_filed_by(ws) == ""  # filed before versions were kept
+    assert ensure_blocks(store, ws) == 2
+    expected = blocking_keys(name_parts("Kate", "Ng", "Kate Ng"))
+    assert "f:katherine|n" in expected  # (what the new rule adds for a nickname)
+    found = store.people_in_blocks(ws, ["old:kate", *expected, "l:ng|b"], limit=50)
+    assert found == {**{block: ["p_kate"] for block in expected}, "l:ng|b": ["p_bo"]}  # old blocks gone, sizes recounted
+    assert store.blocks_filed_by(ws) == BLOCKING_VERSION and ensure_blocks(store, ws) == 0  # once
+    assert store.people_in_blocks(other, ["old:kate"]) == {"old:kate": ["p_eve"]}  # another workspace is its own business
+    store.close()
+    reopened = SQLiteStore(tmp_path / "g.db")
+    assert reopened.blocks_filed_by(ws) == BLOCKING_VERSION and reopened.blocks_filed_by(other) == ""
+    reopened.close()

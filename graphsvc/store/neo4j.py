@@ -1375,6 +1375,16 @@ class Neo4jStore:
     def file_in_blocks(self, workspace_id: str, entries: Iterable[tuple[str, str]]) -> None:
         """Nothing to store, as for ``add_blocks``."""
 
+    def blocks_filed_by(self, workspace_id: str) -> str:
+        """Always the current rule's: blocks are computed from the names when read (``_blocks``)."""
+        from graphsvc.matching import BLOCKING_VERSION
+
+        return BLOCKING_VERSION
+
+    def refile_blocks(self, workspace_id: str, blocks_of: Callable[[str, str, str], Iterable[str]], version: str) -> int:
+        """Nothing to re-file, as for ``add_blocks``."""
+        return 0
+
     def _blocks(self, workspace_id: str) -> dict[str, list[str]]:
         from graphsvc.matching import blocking_keys, name_parts
 

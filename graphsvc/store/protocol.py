@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from graphsvc.model import Event, Evidence, ImportJob, Person, Reject, Sighting, Token, Workspace
 
@@ -117,6 +117,14 @@ class Store(Protocol):
         """
     def block_groups(self, workspace_id: str, max_size: int) -> Iterator[list[str]]:
         """The person ids of every block with 2 to ``max_size`` people."""
+
+    def blocks_filed_by(self, workspace_id: str) -> str:
+        """The blocking rule version (``graphsvc.matching.BLOCKING_VERSION``) the workspace's name blocks
+        were filed by; "" when not known (filed before versions were kept, or never)."""
+
+    def refile_blocks(self, workspace_id: str, blocks_of: Callable[[str, str, str], Iterable[str]], version: str) -> int:
+        """File every record of the workspace anew under ``blocks_of(first_name, last_name, display_name)``
+        (its old blocks dropped) and note ``version``; the number of records re-filed."""
 
     # privacy and etiquette
     def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: datetime) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from graphsvc.model import (
     Channel,
@@ -118,6 +118,10 @@ MIGRATIONS: list[str] = [
     #    trigger per member: an import batch files thousands of people under a few hundred blocks
     """
     DROP TRIGGER person_blocks_added;
+    """,
+    # 9: which blocking rule filed each workspace's name blocks, so a new rule re-files them
+    """
+    CREATE TABLE block_versions (workspace_id TEXT PRIMARY KEY, version TEXT NOT NULL) WITHOUT ROWID;
     """,
 ]
 
@@ -622,6 +626,29 @@ class SQLiteStore:
         )
         for (ids,) in rows:
             yield ids.split(" ")
+
+    def blocks_filed_by(self, workspace_id: str) -> str:
+        row = self._db.execute("SELECT version FROM block_versions WHERE workspace_id = ?", (workspace_id,)).fetchone()
+        return row[0] if row else ""
+
+    #: Records re-filed per ``file_in_blocks`` call: a workspace of millions is not held at once.
+    REFILE_CHUNK = 50_000
+
+    def refile_blocks(self, workspace_id: str, blocks_of: Callable[[str, str, str], Iterable[str]], version: str) -> int:
+        db = self._db
+        with self.atomic():
+            db.execute("DELETE FROM block_sizes WHERE workspace_id = ?", (workspace_id,))  # first: no sizes for the trigger to lower
+            db.execute("DELETE FROM person_blocks WHERE workspace_id = ?", (workspace_id,))
+            rows = db.execute("SELECT id, first_name, last_name, display_name FROM persons WHERE workspace_id = ? ORDER BY id", (workspace_id,))
+            done = 0
+            while chunk := rows.fetchmany(self.REFILE_CHUNK):
+                self.file_in_blocks(workspace_id, [(block, pid) for pid, first, last, display in chunk for block in blocks_of(first, last, display)])
+                done += len(chunk)
+            db.execute(
+                "INSERT INTO block_versions VALUES (?, ?) ON CONFLICT (workspace_id) DO UPDATE SET version = excluded.version",
+                (workspace_id, version),
+            )
+        return done
 
     # do not ask, forget -----------------------------------------------------------------------------
     def set_do_not_ask(self, workspace_id: str, person_id: str, flag: bool, at: datetime) -> None:

@@ -10,8 +10,8 @@ import sqlite3
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from operator import itemgetter
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -370,9 +370,8 @@ class SQLiteStore:
         return bool(cur.rowcount) or self.person_for_key(workspace_id, kind, value) == person_id
 
     def add_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
-        self._db.executemany(
-            "INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", sorted(((workspace_id, *key) for key in keys), key=itemgetter(1, 2))  # stable: the first of a key wins
-        )
+        rows = sorted(((workspace_id, *key) for key in keys), key=itemgetter(1, 2))  # stable: of two for one key, the first wins
+        self._db.executemany("INSERT OR IGNORE INTO person_keys VALUES (?, ?, ?, ?)", rows)
 
     def persons_for_keys(self, workspace_id: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         by_kind: dict[str, list[str]] = {}

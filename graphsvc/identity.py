@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Identity keys a person has exactly one of: two different values mean two different people.
-SINGLE_VALUED = frozenset({"linkedin", "x", "instagram", "meetup", "facebook"})
+SINGLE_VALUED = frozenset({"linkedin", "x", "instagram", "meetup", "facebook", "facebook_namesake"})
 #: Keys made of a name (and organization): they identify only records that have no strong key.
 NAME_KEYS = frozenset({"name_org", "name_only"})
 

@@ -19,7 +19,10 @@ What is read, in this order (each list entry or message is one row):
   participant, dated by ``timestamp_ms`` (milliseconds). Join/leave notices are skipped, as
   are messages from deleted accounts ("Facebook user").
 
-Names are all Facebook gives (no ids, no emails), so people are matched by name. Every string
+Names are all Facebook gives (no ids, no emails), so people are matched by name, except that a
+friends list names each friend once: two friends of one name are two people (known as
+``facebook_namesake`` ``ana ruiz#1`` and ``ana ruiz#2``, never merged with each other; a bare "Ana
+Ruiz" elsewhere fits both, and is left to the user as a possible duplicate). Every string
 goes through the Meta mojibake repair (each UTF-8 byte written as its own ``\\u00XX``): the
 latin-1 -> UTF-8 round trip, and ftfy for strings damaged some other way.
 
@@ -40,7 +43,8 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any, Iterator
@@ -52,6 +56,9 @@ from importers.records import Connection, Link, ParsedRow, ParsedSource, PersonR
 from importers.source import Member, Source
 
 CHANNEL = "facebook"
+#: The key of a friend who shares their name with another in the same friends list ("ana ruiz#2"):
+#: single-valued (``graphsvc.identity.SINGLE_VALUED``), so namesakes never merge with each other.
+NAMESAKE = "facebook_namesake"
 
 #: File name -> what its entries are, in reading order. The era decides the name and the key.
 LIST_FILES: dict[str, str] = {
@@ -495,6 +502,11 @@ def _list_rows(part: _Part, data: Any, counter: _Counter) -> Iterator[RowResult]
         if not isinstance(entries, list):
             yield Rejected(counter.next(), f"{where}: the {kind} entries are not a list")
             continue
+        # A friends list names each friend once, so friends of one name are that many people: each is
+        # known by their place among the namesakes (``NAMESAKE``), and none is a bare name that
+        # messages or another list could take for one of them (fuzzy matching finds them all alike).
+        names = Counter(_fold(str(e.get("name") or "")) for e in entries if isinstance(e, dict)) if kind == "friend" else Counter()
+        seen: Counter[str] = Counter()
         for index, entry in enumerate(entries, start=1):
             row = counter.next()
             at_where = f"{where} entry {index}"
@@ -514,6 +526,10 @@ def _list_rows(part: _Part, data: Any, counter: _Counter) -> Iterator[RowResult]
                 yield Rejected(row, f"{at_where}: unreadable timestamp ({exc})")
                 continue
             person = _person(name, entry)
+            folded = _fold(name)
+            seen[folded] += 1
+            if names[folded] > 1:
+                person = replace(person, handles=((NAMESAKE, f"{folded}#{seen[folded]}"),))
             if kind == "friend":
                 record: Connection | Link = Connection(person=person, channel=CHANNEL, at=at)
             elif kind == "sent":

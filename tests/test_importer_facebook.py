@@ -446,3 +446,32 @@ def test_each_row_is_exactly_one_result() -> None:
     assert sorted(rows) == list(range(1, 22))
     assert Counter(type(r).__name__ for r in rows.values()) == Counter({"ParsedRow": 13, "Rejected": 3, "Skipped": 5})
     assert all(isinstance(r, (ParsedRow, Rejected, Skipped)) for r in rows.values())
+
+
+def test_friends_of_one_name_are_that_many_people_and_a_bare_name_elsewhere_is_left_to_the_user(
+    store: SQLiteStore, ws: str, tmp_path: Path
+) -> None:
+    from graphsvc.merging import find_duplicates
+
+    friends = tmp_path / "your_friends.json"
+    friends.write_text(json.dumps({"friends_v2": [
+        {"name": "Ana Ruiz", "timestamp": 1_600_000_000}, {"name": "Bo Lind", "timestamp": 1_600_000_100},
+        {"name": "ANA RUIZ", "timestamp": 1_650_000_000}, {"name": "Ana Ruiz", "timestamp": 1_700_000_000},
+    ]}))
+    job = _import(store, ws, friends, owner=OWNER)
+    assert (job.rows_read, job.rows_imported) == (4, 4)
+    # a friends list names each friend once: three Ana Ruizes (case folded), each with her own connection
+    assert store.count_people(ws, None) == 5 and _kinds(store, ws) == Counter({"connection": 4})
+    assert _import(store, ws, friends, owner=OWNER).id == job.id and store.count_people(ws, None) == 5  # again: nothing new
+    thread = tmp_path / "anaruiz_1" / "message_1.json"
+    thread.parent.mkdir()
+    thread.write_text(json.dumps({"participants": [{"name": "Ana Ruiz"}, {"name": OWNER}], "messages": [
+        {"sender_name": "Ana Ruiz", "timestamp_ms": 1_710_000_000_000, "content": "hi"}]}))
+    _import(store, ws, thread, owner=OWNER)
+    # the thread's Ana Ruiz could be any of the three: merged with none, offered as a possible duplicate of each
+    assert store.count_people(ws, None) == 6
+    friends_named_ana = [store.person_for_key(ws, "facebook_namesake", f"ana ruiz#{n}") for n in (1, 2, 3)]
+    in_thread = store.person_for_key(ws, "name_only", "ana ruiz|facebook")
+    assert None not in friends_named_ana and in_thread is not None
+    pairs = {(c.a, c.b) for c in find_duplicates(store, ws)}
+    assert pairs == {tuple(sorted((in_thread, friend))) for friend in friends_named_ana}  # never the friends with each other

@@ -241,6 +241,10 @@ class Resolver:
             self.changed.append(person_id)
             if (updated.first_name, updated.last_name, updated.display_name) != (current.first_name, current.last_name, current.display_name):
                 record_blocks(self.store, self.workspace_id, updated)
+        elif current.organization and normalise_organization(ref.organization) not in ("", normalise_organization(current.organization)):
+            # another employer than the record's (a job change): kept with the sighting, and what
+            # matching knows of the record from then on (``merging._Workspace``), so it is looked at again
+            self.changed.append(person_id)
 
 
 def _is_real_name(value: str) -> bool:

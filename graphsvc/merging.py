@@ -82,15 +82,20 @@ class _Workspace:
             keys = self.store.keys_of_many(self.ws, list(found))
         elif any(r not in keys for r in unknown):
             keys = {**self.store.keys_of_many(self.ws, [r for r in unknown if r not in keys]), **keys}
+        seen = self.store.organizations_seen(self.ws, list(found))
         for record, person in records.items():
             if record not in found:
                 continue
             profile = self.profiles.setdefault(person, Profile(person))
-            self._add_record(profile, found[record], keys.get(record, []))
+            self._add_record(profile, found[record], keys.get(record, []), seen.get(record, ()))
 
-    def _add_record(self, profile: Profile, record: Person, keys: list[tuple[str, str]] | None = None) -> None:
+    def _add_record(
+        self, profile: Profile, record: Person, keys: list[tuple[str, str]] | None = None, organizations: Iterable[str] = ()
+    ) -> None:
         profile.add_name(record.first_name, record.last_name, record.display_name)
         profile.add_organization(record.organization)
+        for organization in organizations:  # what its rows said: a record keeps its first employer, not a new one
+            profile.add_organization(organization)
         profile.emails.update(record.emails)
         profile.is_member = profile.is_member or record.id in self.members
         profile.contexts.update(self.contexts.get(record.id, ()))
@@ -317,11 +322,12 @@ def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> 
     for person in persons:
         records = list(clusters.records_of(person))
         found = store.get_people(workspace_id, records)
+        seen = store.organizations_seen(workspace_id, records)
         profiles = {}
         for record in records:
             if record in found:
                 profiles[record] = Profile(record)
-                space._add_record(profiles[record], found[record])
+                space._add_record(profiles[record], found[record], organizations=seen.get(record, ()))
         for record in records[1:]:
             if record in manual or record not in profiles:
                 continue

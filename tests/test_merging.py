@@ -334,3 +334,19 @@ def test_an_import_refiles_a_workspace_an_older_blocking_rule_filed(service: Gra
     # Kate was re-filed before Katherine was compared: they share that block, and are one person
     assert len(service.raw_store.people_in_blocks(ws, ["f:katherine|c"])["f:katherine|c"]) == 2
     assert [sorted(p.emails) for p in service.store.search_people(ws, None, 10)] == [["kate.cu@gmail.com", "katherine@initech.example"]]
+
+
+def test_a_record_that_learns_a_new_employer_is_compared_again_with_it(service: Graphsvc, tmp_path: Path) -> None:
+    ws = service.workspace().id
+    service.import_file(ws, _write(tmp_path, "Connections.csv", "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                                   "Ana,Ruiz,https://www.linkedin.com/in/ana-ruiz-globex,,Globex,Engineer,14 Mar 2024\n"),
+                        format="linkedin", options=ImportOptions(owner=OWNER))
+    header = "First Name,Last Name,E-mail,Organisation\n"
+    spring = ImportOptions(event_name="Spring meetup", event_date="2024-04-02")
+    service.import_file(ws, _write(tmp_path, "spring.csv", header + "Ana,Ruiz,ana.ruiz@gmail.com,Initech\n"), format="signin_sheet", options=spring)
+    assert service.store.count_people(ws, None) == 3  # the owner and two Ana Ruizes: different organizations
+    autumn = ImportOptions(event_name="Autumn meetup", event_date="2024-10-02")
+    service.import_file(ws, _write(tmp_path, "autumn.csv", header + "Ana,Ruiz,ana.ruiz@gmail.com,Globex\n"), format="signin_sheet", options=autumn)
+    # the same address now at Globex: the record keeps Initech, matching knows both, and she is one person
+    (ana,) = [p for p in service.store.search_people(ws, "Ruiz", 10)]
+    assert ana.emails == ("ana.ruiz@gmail.com",) and ana.linkedin_url.endswith("ana-ruiz-globex")

@@ -208,6 +208,24 @@ def test_sightings_are_kept_once_and_in_job_row_order(store: Any, ws: str) -> No
     assert store.sightings(ws, "p_nobody") == []
 
 
+def test_the_organizations_a_records_sightings_named_are_read_in_bulk(store: Any, ws: str) -> None:
+    def seen(pid: str, job_id: str, row: int, organization: str) -> Sighting:
+        return Sighting(pid, job_id, "signin_sheet", "s.csv", row, "A", "a@x.example", "", organization, "")
+
+    other_ws = store.workspace(fresh_name()).id
+    with store.atomic():
+        store.add_people(ws, [person("p_a", "A"), person("p_b", "B")])
+        store.add_sightings(ws, [seen("p_a", "job_1", 1, "Initech"), seen("p_a", "job_1", 2, ""), seen("p_b", "job_1", 3, "")])
+        store.add_people(other_ws, [person("p_a", "A elsewhere")])
+        store.add_sightings(other_ws, [seen("p_a", "job_9", 1, "Elsewhere")])
+        store.add_sightings(ws, [seen("p_a", "job_2", 1, "Globex")])
+        # inside an import's block, its own sightings count too
+        assert store.organizations_seen(ws, ["p_a"]) == {"p_a": {"Initech", "Globex"}}
+    assert store.organizations_seen(ws, ["p_a", "p_b", "p_nobody", "p_a"]) == {"p_a": {"Initech", "Globex"}}  # none named for B
+    assert store.organizations_seen(ws, []) == {}
+    assert store.organizations_seen(other_ws, ["p_a"]) == {"p_a": {"Elsewhere"}}
+
+
 def test_events_insert_or_ignore(store: Any, ws: str) -> None:
     e1 = Event("evt_1", "Robotics Workshop", datetime(2026, 9, 10, tzinfo=UTC), "workshop", "signin_sheet")
     e2 = Event("evt_2", "Undated", None, "meetup", "signin_sheet")

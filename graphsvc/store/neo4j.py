@@ -1106,6 +1106,25 @@ class Neo4jStore:
 
         return sorted(self._read_consistent(workspace_id, work), key=lambda s: (s.job_id, s.row))
 
+    @_guarded
+    def organizations_seen(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, set[str]]:
+        wanted = sorted(set(person_ids))
+        found: dict[str, set[str]] = defaultdict(set)
+        for chunk in _chunks(wanted):
+            for r in self._read(
+                "UNWIND $ids AS id MATCH (:Person {workspace: $ws, id: id})-[s:SEEN_IN]->(:ImportJob) "
+                "WHERE s.workspace = $ws AND s.organization <> '' RETURN id, collect(DISTINCT s.organization) AS organizations",
+                ws=workspace_id, ids=list(chunk),
+            ):
+                found[r["id"]].update(r["organizations"])
+        pend = self._pending(workspace_id)  # this block's sightings are not written yet
+        if pend is not None:
+            chosen = set(wanted)
+            for sighting in pend.sightings.values():
+                if sighting.person_id in chosen and sighting.organization:
+                    found[sighting.person_id].add(sighting.organization)
+        return dict(found)
+
     # events and evidence ------------------------------------------------------------------------
     @_guarded
     def add_event(self, workspace_id: str, event: Event) -> None:

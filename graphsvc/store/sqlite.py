@@ -410,6 +410,16 @@ class SQLiteStore:
         )
         return sorted((Sighting(*row) for row in rows), key=lambda s: (s.job_id, s.row))
 
+    def organizations_seen(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, set[str]]:
+        query = (
+            "SELECT person_id, organization FROM sightings INDEXED BY sightings_by_person "
+            "WHERE workspace_id = ? AND person_id IN ({marks}) AND organization != ''"
+        )
+        found: dict[str, set[str]] = {}
+        for person_id, organization in self._rows_for(query, workspace_id, sorted(set(person_ids))):
+            found.setdefault(person_id, set()).add(organization)
+        return found
+
     # events and evidence -----------------------------------------------------------------
     def add_event(self, workspace_id: str, event: Event) -> None:
         self.add_events(workspace_id, [event])

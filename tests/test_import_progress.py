@@ -7,10 +7,11 @@ client), then end to end over a real uvicorn with a WebSocket client (graphql-tr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
@@ -52,21 +53,24 @@ def _facts(store: SQLiteStore, ws: str) -> tuple:
 # --- jobs: should_stop ------------------------------------------------------------------------------
 
 
+def _two_stores(tmp_path: Path) -> tuple[SQLiteStore, str, SQLiteStore, str]:
+    """A store to interrupt and a clean one to compare it with, each with its default workspace."""
+    store, clean = SQLiteStore(tmp_path / "g.db"), SQLiteStore(tmp_path / "clean.db")
+    return store, store.workspace("default").id, clean, clean.workspace("default").id
+
+
+def _stop_at(ask: int) -> Callable[[], bool]:
+    """A ``should_stop`` that answers True the ``ask``-th time it is asked."""
+    asked = itertools.count(1)
+    return lambda: next(asked) == ask
+
+
 def test_should_stop_ends_the_job_cancelled_at_a_batch_boundary_and_a_rerun_resumes(tmp_path: Path) -> None:
     path = write_attendees(tmp_path / "expo.csv", 1000)
-    clean = SQLiteStore(tmp_path / "clean.db")
-    clean_ws = clean.workspace("default").id
+    store, ws, clean, clean_ws = _two_stores(tmp_path)
     jobs.import_file(clean, clean_ws, path, options=EXPO, batch_rows=100)
 
-    store = SQLiteStore(tmp_path / "g.db")
-    ws = store.workspace("default").id
-    asked = {"n": 0}
-
-    def stop_at_the_fourth_boundary() -> bool:
-        asked["n"] += 1
-        return asked["n"] == 4
-
-    job = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100).run(should_stop=stop_at_the_fourth_boundary)
+    job = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100).run(should_stop=_stop_at(4))  # the fourth boundary
     # Asked before writing each full batch: three were written, the fourth was not.
     assert job.status is JobStatus.CANCELLED and job.finished_at is not None
     assert (job.rows_read, job.rows_imported, job.checkpoint_row) == (300, 300, 301)
@@ -84,19 +88,11 @@ def test_should_stop_ends_the_job_cancelled_at_a_batch_boundary_and_a_rerun_resu
 
 def test_a_cancel_inside_a_large_batch_rolls_that_batch_back_and_a_rerun_resumes(tmp_path: Path) -> None:
     path = write_attendees(tmp_path / "expo.csv", 5000)
-    clean = SQLiteStore(tmp_path / "clean.db")
-    clean_ws = clean.workspace("default").id
+    store, ws, clean, clean_ws = _two_stores(tmp_path)
     jobs.import_file(clean, clean_ws, path, options=EXPO, batch_rows=2000)
 
-    store = SQLiteStore(tmp_path / "g.db")
-    ws = store.workspace("default").id
-    asked = {"n": 0}
-
-    def stop_inside_the_second_batch() -> bool:
-        # asked before batch 1, then every CANCEL_CHECK_ROWS rows of it, before batch 2, then inside it
-        asked["n"] += 1
-        return asked["n"] == 2 + 2000 // jobs.CANCEL_CHECK_ROWS
-
+    # asked before batch 1, then every CANCEL_CHECK_ROWS rows of it, before batch 2, then inside it
+    stop_inside_the_second_batch = _stop_at(2 + 2000 // jobs.CANCEL_CHECK_ROWS)
     job = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=2000).run(should_stop=stop_inside_the_second_batch)
     assert job.status is JobStatus.CANCELLED
     assert (job.rows_read, job.rows_imported, job.checkpoint_row) == (2000, 2000, 2001)  # the first batch only
@@ -111,10 +107,7 @@ def test_a_cancel_inside_a_large_batch_rolls_that_batch_back_and_a_rerun_resumes
 
 def test_batches_grow_with_the_rows_written_and_a_resumed_run_cuts_them_where_a_clean_one_would(tmp_path: Path) -> None:
     path = write_attendees(tmp_path / "expo.csv", 1000)
-    store = SQLiteStore(tmp_path / "g.db")
-    ws = store.workspace("default").id
-    clean = SQLiteStore(tmp_path / "clean.db")
-    clean_ws = clean.workspace("default").id
+    store, ws, clean, clean_ws = _two_stores(tmp_path)
     checkpoints: list[int] = []
     job = jobs.prepare_import(clean, clean_ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(
         lambda done, total, job: checkpoints.append(job.rows_read)
@@ -122,13 +115,7 @@ def test_batches_grow_with_the_rows_written_and_a_resumed_run_cuts_them_where_a_
     assert job.status is JobStatus.COMPLETED
     assert checkpoints == [100, 200, 400, 800, 1000]  # batches of 100, 100, 200, 400, then the last 200
 
-    asked = {"n": 0}
-
-    def stop_before_the_fourth_batch() -> bool:
-        asked["n"] += 1
-        return asked["n"] == 4
-
-    cut = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(should_stop=stop_before_the_fourth_batch)
+    cut = jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(should_stop=_stop_at(4))  # before the fourth batch
     assert cut.status is JobStatus.CANCELLED and cut.rows_read == 400
     resumed: list[int] = []
     jobs.prepare_import(store, ws, path, options=EXPO, batch_rows=100, max_batch_rows=400).run(

@@ -5,7 +5,8 @@
 * A job's id is derived from the workspace, the file's content hash, the format and the
   options, so importing the same file again finds the finished job and changes nothing.
 * Rows are written in batches; each batch, its rejects and the job's checkpoint commit in one
-  transaction. A crash leaves the store at the last checkpoint and re-running resumes there.
+  transaction, with the batches before it since the last commit (see ``commit_due``). A crash
+  leaves the store at the last checkpoint and re-running resumes there.
 * A file that cannot be read at all raises ``ImportFailed`` before anything is written.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import time
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +40,9 @@ BATCH_ROWS = 2000
 MAX_BATCH_ROWS = 16000
 #: Within a batch, a cancel is looked for every this many rows.
 CANCEL_CHECK_ROWS = 1000
+#: A transaction that has been open this long commits after its batch, however few rows it
+#: holds: other writers (the API's mutations, another import) wait for it.
+COMMIT_SECONDS = 8.0
 
 
 def batch_size(rows_done: int, first: int, most: int) -> int:
@@ -52,6 +58,23 @@ def batch_size(rows_done: int, first: int, most: int) -> int:
     [2000, 2000, 4000, 8000, 16000, 16000]
     """
     return min(most, max(first, rows_done))
+
+
+def commit_due(rows_held: int, rows_committed: int, first: int, most: int, seconds_open: float) -> bool:
+    """Whether a transaction holding ``rows_held`` rows commits after its latest batch.
+
+    Transactions grow as batches do (``batch_size``), up to ``most`` rows, but commit after
+    ``COMMIT_SECONDS`` whatever they hold. While batches grow each commits on its own; in a large
+    file several batches share a commit, whose cost is writing every index page the transaction
+    touched. Only when commits happen depends on the clock, never where batches are cut, so a
+    resumed run still compares and merges the same rows together as an uninterrupted one.
+
+    >>> [commit_due(held, done, 2000, 64000, 1.0) for held, done in ((2000, 0), (16000, 16000), (16000, 32000), (32000, 32000))]
+    [True, True, False, True]
+    >>> commit_due(16000, 32000, 2000, 64000, seconds_open=COMMIT_SECONDS)
+    True
+    """
+    return rows_held >= batch_size(rows_committed, first, most) or seconds_open >= COMMIT_SECONDS
 
 
 class _Cancelled(Exception):
@@ -85,6 +108,8 @@ class PreparedImport:
     #: Where the file is, so that another process can run the same import (``graphsvc.import_runs``).
     path: Path | None = None
     format_given: str | None = None
+    #: The most rows one transaction grows to, whole batches at a time (see ``commit_due``).
+    commit_rows: int = 2000
 
     def register(self) -> None:
         """Record the job as running, so it can be polled before its first batch lands."""
@@ -126,14 +151,19 @@ def prepare_import(
     file_name: str | None = None,
     batch_rows: int | None = None,
     max_batch_rows: int | None = None,
+    commit_rows: int | None = None,
 ) -> PreparedImport:
     """Open, detect and validate ``path``; find or create its job. Raises ``ImportFailed`` early.
 
     Batches start at ``batch_rows`` rows and grow up to ``max_batch_rows`` (``batch_size``);
-    given only ``batch_rows``, every batch has that size.
+    given only ``batch_rows``, every batch has that size and commits on its own. Transactions
+    grow up to ``commit_rows`` (default: the store's ``import_commit_rows``; ``commit_due``).
     """
     first = batch_rows or BATCH_ROWS
     most = max(first, max_batch_rows or (MAX_BATCH_ROWS if batch_rows is None else first))
+    if commit_rows is None:
+        commit_rows = first if batch_rows is not None and max_batch_rows is None else store.import_commit_rows
+    commit_rows = max(most, commit_rows)
     options = options or ImportOptions()
     source = Source.from_path(path, file_name)
     importer = importers.get(format) if format else importers.detect(source)
@@ -142,13 +172,15 @@ def prepare_import(
     job_id = stable_id("job", workspace_id, file_hash, importer.name, json.dumps(options.as_dict(), sort_keys=True))
     existing = store.get_job(workspace_id, job_id)
     if existing is not None:
-        return PreparedImport(store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, first, most, Path(path), format)
+        return PreparedImport(
+            store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, first, most, Path(path), format, commit_rows
+        )
     job = ImportJob(
         id=job_id, workspace_id=workspace_id, file_name=source.name, file_hash=file_hash, format=importer.name,
         owner_person_id=None, status=JobStatus.RUNNING, started_at=datetime.now(timezone.utc),
         options=options.as_dict(), notes=list(parsed.notes),
     )
-    return PreparedImport(store, workspace_id, job, parsed, False, first, most, Path(path), format)
+    return PreparedImport(store, workspace_id, job, parsed, False, first, most, Path(path), format, commit_rows)
 
 
 def import_file(store: Store, workspace_id: str, path: str | Path, **kwargs: object) -> ImportJob:
@@ -169,19 +201,21 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
             resolver.record_sighting(job.owner_person_id, parsed.owner, job_id=job.id, fmt=job.format, source=job.file_name, row=0)
             store.add_member(ws, job.owner_person_id)
         store.save_job(job)
-    batch: list[RowResult] = []
-    for item in parsed.rows():
-        if item.row <= job.checkpoint_row:
-            continue  # written by an earlier, interrupted run of this job
-        batch.append(item)
-        if len(batch) >= batch_size(job.rows_read, prepared.batch_rows, prepared.max_batch_rows):
-            if should_stop is not None and should_stop():
-                raise _Cancelled()  # before writing: this batch was never committed, a resumed run reads it again
-            _write_batch(store, resolver, job, batch, should_stop)
-            batch = []
-            if progress:
-                progress(parsed.position(), parsed.size, job)
-    _write_batch(store, resolver, job, batch, should_stop)
+    with _Transactions(prepared) as transactions:
+        batch: list[RowResult] = []
+        for item in parsed.rows():
+            if item.row <= job.checkpoint_row:
+                continue  # written by an earlier, interrupted run of this job
+            batch.append(item)
+            if len(batch) >= batch_size(job.rows_read, prepared.batch_rows, prepared.max_batch_rows):
+                if should_stop is not None and should_stop():
+                    transactions.commit()  # the batches written stay
+                    raise _Cancelled()  # before writing: this batch was never written, a resumed run reads it again
+                transactions.write(resolver, batch, should_stop)
+                batch = []
+                if progress:
+                    progress(parsed.position(), parsed.size, job)
+        transactions.write(resolver, batch, should_stop)
     job.status, job.finished_at = JobStatus.COMPLETED, datetime.now(timezone.utc)
     with store.atomic():
         store.save_job(job)
@@ -190,32 +224,69 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
     return job
 
 
+class _Transactions:
+    """An import's batches, written in transactions of one or more whole batches (``commit_due``).
+
+    The job's counters move only with a commit: a batch that fails, or is cancelled while being
+    written, rolls back every batch since the last commit, and the counters and checkpoint go
+    back to that commit, where a resumed run starts.
+    """
+
+    def __init__(self, prepared: PreparedImport) -> None:
+        self.prepared, self.store, self.job = prepared, prepared.store, prepared.job
+        self._open: ExitStack | None = None
+        self._began = 0.0
+        self._committed: dict[str, object] = {}  # the job as of the last commit
+        self._rows_committed = 0
+
+    def __enter__(self) -> "_Transactions":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        if kind is None:
+            self.commit()
+        elif self._open is not None:
+            opened, self._open = self._open, None
+            self._restore()
+            opened.__exit__(kind, error, trace)  # ROLLBACK
+
+    def write(self, resolver: Resolver, batch: list[RowResult], should_stop: Callable[[], bool] | None) -> None:
+        if not batch:
+            return
+        if self._open is None:
+            self._committed = {f.name: getattr(self.job, f.name) for f in fields(self.job)}
+            self._rows_committed = self.job.rows_read
+            self._open = ExitStack()
+            self._open.enter_context(self.store.atomic())
+            self._began = time.monotonic()
+        resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
+        resolver.take_changed()
+        _write_batch(self.store, resolver, self.job, batch, should_stop)
+        held, committed = self.job.rows_read - self._rows_committed, self._rows_committed
+        if commit_due(held, committed, self.prepared.batch_rows, self.prepared.commit_rows, time.monotonic() - self._began):
+            self.commit()
+
+    def commit(self) -> None:
+        if self._open is not None:
+            opened, self._open = self._open, None
+            try:
+                opened.close()  # COMMIT
+            except BaseException:
+                self._restore()
+                raise
+
+    def _restore(self) -> None:
+        for name, value in self._committed.items():
+            setattr(self.job, name, value)
+
+
 def _write_batch(
     store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], should_stop: Callable[[], bool] | None = None
 ) -> None:
-    if not batch:
-        return
-    rejects: list[Reject] = []
-    evidence: list[Evidence] = []
-    # The job's counters move only if the batch commits: a failed commit must not advance the
-    # checkpoint that a resumed run starts from.
-    before = {f.name: getattr(job, f.name) for f in fields(job)}
-    resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
-    resolver.take_changed()
-    try:
-        _write_batch_atomically(store, resolver, job, batch, rejects, evidence, should_stop)
-    except BaseException:
-        for name, value in before.items():
-            setattr(job, name, value)
-        raise
-
-
-def _write_batch_atomically(
-    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], rejects: list[Reject], evidence: list[Evidence],
-    should_stop: Callable[[], bool] | None = None,
-) -> None:
     ws = job.workspace_id
     imported = 0
+    rejects: list[Reject] = []
+    evidence: list[Evidence] = []
     refs = [(ref, job.format) for item in batch if isinstance(item, ParsedRow) for record in item.records for ref in _refs(record) if ref is not None]
     with store.atomic():
         with resolver.buffered(refs) as buffer:

@@ -1,4 +1,4 @@
-"""Import jobs: idempotent by content, atomic per batch, resumable after a failure."""
+"""Import jobs: idempotent by content, atomic per batch (several batches to a commit in a large file), resumable after a failure."""
 
 from __future__ import annotations
 
@@ -109,3 +109,68 @@ def test_a_failed_commit_does_not_advance_the_checkpoint(tmp_path: Path, monkeyp
     failed = store.list_jobs(ws)[0]
     assert (failed.rows_imported, failed.status) == (200, JobStatus.FAILED)
     assert failed.checkpoint_row == 201 and store.count_people(ws, None) == 200  # rows 2-201: two whole batches
+
+
+def _failing_at(monkeypatch: pytest.MonkeyPatch, call: int) -> None:
+    """Make the ``call``-th row written fail, as a disk going away would."""
+    real_write_row, calls = jobs._write_row, {"n": 0}
+
+    def failing_write_row(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise OSError("disk went away")
+        return real_write_row(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_write_row", failing_write_row)
+
+
+def test_in_a_large_file_several_batches_share_a_commit_and_a_failure_goes_back_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
+    sizes = {"batch_rows": 100, "max_batch_rows": 100, "commit_rows": 400}
+    clean = SQLiteStore(tmp_path / "clean.db")
+    clean_ws = clean.workspace("default").id
+    jobs.import_file(clean, clean_ws, files["conference"], options=options, **sizes)
+
+    store = SQLiteStore(tmp_path / "crash.db")
+    ws = store.workspace("default").id
+    _failing_at(monkeypatch, 650)
+    with pytest.raises(OSError):
+        jobs.import_file(store, ws, files["conference"], options=options, **sizes)
+    # Batches of 100; transactions grow as batches would (100, 100, 200, 400): rows 401-650 were
+    # written in the open transaction, which rolled back to the commit after row 400.
+    failed = store.list_jobs(ws)[0]
+    assert (failed.status, failed.rows_read, failed.rows_imported, failed.checkpoint_row) == (JobStatus.FAILED, 400, 400, 401)
+    assert store.count_people(ws, None) == 400 and store.count_evidence(ws) == 400
+
+    monkeypatch.undo()
+    resumed = jobs.import_file(store, ws, files["conference"], options=options, **sizes)
+    assert resumed.status is JobStatus.COMPLETED and (resumed.rows_read, resumed.rows_imported) == (800, 800)
+    assert _snapshot(store, ws) == _snapshot(clean, clean_ws)
+
+
+def test_a_transaction_open_for_commit_seconds_commits_after_its_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    monkeypatch.setattr(jobs, "COMMIT_SECONDS", 0.0)  # every transaction is old enough after one batch
+    _failing_at(monkeypatch, 650)
+    with pytest.raises(OSError):
+        jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100, max_batch_rows=100, commit_rows=400)
+    assert store.list_jobs(ws)[0].rows_imported == 600 and store.count_people(ws, None) == 600  # each batch committed
+
+
+def test_a_cancel_between_batches_commits_the_open_transaction(tmp_path: Path) -> None:
+    files = scenario.write_scenario(tmp_path / "files")
+    options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
+    sizes = {"batch_rows": 100, "max_batch_rows": 100, "commit_rows": 400}
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    asked = iter(range(1, 10_000))
+    job = jobs.prepare_import(store, ws, files["conference"], options=options, **sizes).run(should_stop=lambda: next(asked) == 6)
+    # asked before each batch: the fifth was in a transaction still open (commits after rows 100, 200 and 400): it stays
+    assert (job.status, job.rows_imported, job.checkpoint_row) == (JobStatus.CANCELLED, 500, 501)
+    assert store.count_people(ws, None) == 500 and store.get_job(ws, job.id).rows_imported == 500  # type: ignore[union-attr]

@@ -462,6 +462,10 @@ def _guarded(method: _F) -> _F:
 class Neo4jStore:
     """A ``Store`` on Neo4j 5 (Community or Enterprise) through the official driver."""
 
+    #: A transaction's writes wait in memory (here and in the server) until it commits: every
+    #: import batch commits on its own.
+    import_commit_rows = 0
+
     def __init__(
         self,
         uri: str,

@@ -14,6 +14,11 @@ from graphsvc.model import Event, Evidence, ImportJob, Person, Reject, Sighting,
 
 
 class Store(Protocol):
+    #: The most rows an import lets one transaction grow to (``graphsvc.jobs``): a store whose
+    #: commit costs grow with the store (SQLite rewrites every index page a transaction touched)
+    #: wants large ones, one that holds a transaction's writes in memory until commit wants small.
+    import_commit_rows: int
+
     # workspaces and members
     def workspace(self, name: str) -> Workspace:
         """The workspace called ``name``, created on first use."""

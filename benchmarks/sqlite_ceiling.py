@@ -1,12 +1,13 @@
 """How fast can the embedded store take an attendee list at all? The write side alone.
 
-    python benchmarks/sqlite_ceiling.py [--rows 1000000] [--batch 16000] [--seed 7]
+    python benchmarks/sqlite_ceiling.py [--rows 1000000] [--batch 64000] [--seed 7]
 
 An attendee becomes a person, an identity key (the email), a sighting (the row, for
 provenance), an ``attended`` evidence row and three name blocks. This script builds exactly
 those rows in Python beforehand (ids hashed as ``graphsvc.model.stable_id`` makes them, names
 as ``import_bench --names many``), and times only inserting them, in key order, batch by
-batch, one transaction a batch, into a store created by ``SQLiteStore`` (the real schema and
+batch, one transaction a batch (by default as many rows as an import's transactions grow to,
+``SQLiteStore.import_commit_rows``), into a store created by ``SQLiteStore`` (the real schema and
 pragmas): no parsing, no identity resolution, no fuzzy matching. Then again without the
 secondary indexes the service reads by, and without the name blocks, to show where the
 time goes. Whatever an import does on top of this, it cannot be faster than the first line.
@@ -81,7 +82,7 @@ def measure(rows: int, batch: int, seed: int, drop_indexes: bool, blocks: bool) 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=16_000)
+    parser.add_argument("--batch", type=int, default=SQLiteStore.import_commit_rows, help="rows per transaction")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     results: dict[str, object] = {"machine": platform.machine(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,

@@ -78,8 +78,8 @@ def commit_due(rows_held: int, rows_committed: int, first: int, most: int, secon
 
 
 class _Cancelled(Exception):
-    """``should_stop()`` answered True at a batch boundary, or inside a batch being written, which
-    then rolls back (see ``PreparedImport.run``)."""
+    """``should_stop()`` answered True at a batch boundary, or inside a batch being written, whose
+    transaction then rolls back (see ``PreparedImport.run``)."""
 
 
 def content_hash(source: Source) -> str:
@@ -119,9 +119,10 @@ class PreparedImport:
 
     def run(self, progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> ImportJob:
         """Write the rows in batches. ``should_stop()`` is asked before each batch is written and every
-        ``CANCEL_CHECK_ROWS`` rows while one is: when it answers True the run ends there as CANCELLED
-        (a batch being written rolls back), the batches already committed stay and the job's
-        counters and checkpoint say how far it got; running the same file again resumes."""
+        ``CANCEL_CHECK_ROWS`` rows while one is: when it answers True the run ends there as CANCELLED.
+        At a boundary the batches written stay; inside a batch its transaction rolls back (with
+        any batches it shared, ``commit_due``). The job's counters and checkpoint say how far it
+        got; running the same file again resumes."""
         if self.already_done:
             return self.job
         if self.job.status is JobStatus.CANCELLED:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -237,8 +237,7 @@ class _Transactions:
         self.prepared, self.store, self.job = prepared, prepared.store, prepared.job
         self._open: ExitStack | None = None
         self._began = 0.0
-        self._committed: dict[str, object] = {}  # the job as of the last commit
-        self._rows_committed = 0
+        self._committed = replace(self.job)  # the job as of the last commit
 
     def __enter__(self) -> "_Transactions":
         return self
@@ -255,15 +254,15 @@ class _Transactions:
         if not batch:
             return
         if self._open is None:
-            self._committed = {f.name: getattr(self.job, f.name) for f in fields(self.job)}
-            self._rows_committed = self.job.rows_read
+            self._committed = replace(self.job)
             self._open = ExitStack()
             self._open.enter_context(self.store.atomic())
             self._began = time.monotonic()
         resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
         resolver.take_changed()
         _write_batch(self.store, resolver, self.job, batch, should_stop)
-        held, committed = self.job.rows_read - self._rows_committed, self._rows_committed
+        committed = self._committed.rows_read
+        held = self.job.rows_read - committed
         if commit_due(held, committed, self.prepared.batch_rows, self.prepared.commit_rows, time.monotonic() - self._began):
             self.commit()
 
@@ -277,8 +276,8 @@ class _Transactions:
                 raise
 
     def _restore(self) -> None:
-        for name, value in self._committed.items():
-            setattr(self.job, name, value)
+        for field in fields(self.job):
+            setattr(self.job, field.name, getattr(self._committed, field.name))
 
 
 def _write_batch(

@@ -19,6 +19,19 @@ def _snapshot(store: SQLiteStore, ws: str) -> tuple:
     return people, evidence
 
 
+def _failing_at(monkeypatch: pytest.MonkeyPatch, call: int) -> None:
+    """Make the ``call``-th row written fail, as a disk going away would."""
+    real_write_row, calls = jobs._write_row, {"n": 0}
+
+    def failing_write_row(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise OSError("disk went away")
+        return real_write_row(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_write_row", failing_write_row)
+
+
 def test_a_failure_mid_import_keeps_whole_batches_and_a_rerun_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = scenario.write_scenario(tmp_path / "files")
     options = ImportOptions(event_name="Big Tech Summit", event_date="2026-09-20")
@@ -30,16 +43,7 @@ def test_a_failure_mid_import_keeps_whole_batches_and_a_rerun_resumes(tmp_path: 
 
     store = SQLiteStore(tmp_path / "crash.db")
     ws = store.workspace("default").id
-    real_write_row = jobs._write_row
-    calls = {"n": 0}
-
-    def failing_write_row(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 350:
-            raise OSError("disk went away")
-        return real_write_row(*args, **kwargs)
-
-    monkeypatch.setattr(jobs, "_write_row", failing_write_row)
+    _failing_at(monkeypatch, 350)
     with pytest.raises(OSError):
         jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100)
     failed = store.list_jobs(ws)[0]
@@ -47,7 +51,7 @@ def test_a_failure_mid_import_keeps_whole_batches_and_a_rerun_resumes(tmp_path: 
     # Only whole batches landed: 3 x 100 rows, nothing of the 4th.
     assert failed.rows_imported == 300 and store.count_people(ws, None) == 300
 
-    monkeypatch.setattr(jobs, "_write_row", real_write_row)
+    monkeypatch.undo()
     resumed = jobs.import_file(store, ws, files["conference"], options=options, batch_rows=100)
     assert resumed.id == failed.id and resumed.status is JobStatus.COMPLETED
     assert (resumed.rows_read, resumed.rows_imported) == (800, 800)
@@ -109,19 +113,6 @@ def test_a_failed_commit_does_not_advance_the_checkpoint(tmp_path: Path, monkeyp
     failed = store.list_jobs(ws)[0]
     assert (failed.rows_imported, failed.status) == (200, JobStatus.FAILED)
     assert failed.checkpoint_row == 201 and store.count_people(ws, None) == 200  # rows 2-201: two whole batches
-
-
-def _failing_at(monkeypatch: pytest.MonkeyPatch, call: int) -> None:
-    """Make the ``call``-th row written fail, as a disk going away would."""
-    real_write_row, calls = jobs._write_row, {"n": 0}
-
-    def failing_write_row(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == call:
-            raise OSError("disk went away")
-        return real_write_row(*args, **kwargs)
-
-    monkeypatch.setattr(jobs, "_write_row", failing_write_row)
 
 
 def test_in_a_large_file_several_batches_share_a_commit_and_a_failure_goes_back_to_it(

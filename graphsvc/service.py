@@ -29,6 +29,7 @@ from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalis
 from graphsvc.foreground import Foreground, collector_paused
 from graphsvc.intros import IntroPaths, IntroStatus, path_engine, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
+from graphsvc.session import MAX_PAGE, PeoplePage, get_job, people_page
 from graphsvc.settings import Settings
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot, SnapshotCache
 from graphsvc.store import Store, open_store
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_PAGE = 100
 MAX_K = 20
 MAX_HOPS = 4
 #: How old a view of the same data a request without ``asOf`` may get while the current one builds.
@@ -65,13 +65,6 @@ class _ViewBuild:
 class PersonMatch:
     person: Person | None
     candidates: list[Person]
-
-
-@dataclass
-class PeoplePage:
-    people: list[Person]
-    total: int
-    has_next: bool
 
 
 class Graphsvc:
@@ -128,21 +121,14 @@ class Graphsvc:
         return self.prepare_import(workspace_id, path, format=format, options=options).run(progress)
 
     def job(self, workspace_id: str, job_id: str) -> ImportJob:
-        job = self.store.get_job(workspace_id, job_id)
-        if job is None:
-            raise NotFound(f"no import job {job_id!r}")
-        return job
+        return get_job(self.store, workspace_id, job_id)
 
     def rejects(self, workspace_id: str, job_id: str) -> list[Reject]:
         return self.store.rejects(self.job(workspace_id, job_id).id)
 
     # people -----------------------------------------------------------------------------
     def people(self, workspace_id: str, search: str | None = None, first: int = 20, after: str | None = None) -> PeoplePage:
-        if first < 0:
-            raise InvalidArgument("first must be positive")
-        first = min(first, MAX_PAGE)
-        rows = self.store.search_people(workspace_id, search, first + 1, after)
-        return PeoplePage(rows[:first], self.store.count_people(workspace_id, search), len(rows) > first)
+        return people_page(self.store, workspace_id, search, first, after)
 
     def person(self, workspace_id: str, person_id: str) -> Person | None:
         return self.store.get_people(workspace_id, [person_id]).get(person_id)

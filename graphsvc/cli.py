@@ -2,29 +2,40 @@
 
 It parses arguments, calls the library, prints, and turns library errors into a clean message
 and exit code 2 at its edge. ``--json`` prints what the GraphQL API returns for the same field.
+
+It starts fast: the library's heavy parts (analytics, GraphQL, importers, the server) are
+imported inside the commands that use them, never at module level — ``graphsvc --help`` and
+``graphsvc people`` load neither networkx nor numpy nor strawberry (tests/test_cli_startup.py).
+Commands that only read or write the store open a ``StoreSession``, not the whole ``Graphsvc``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from graphsvc.errors import GraphsvcError
-from graphsvc.intros import IntroPaths, IntroStatus, person_dict
-from graphsvc.model import ImportJob
-from graphsvc.service import Graphsvc
-from importers import ImportOptions, describe_formats
 
-app = typer.Typer(help="graphsvc: your relationship graph — imports, warm intro paths, GraphQL.", no_args_is_help=True, add_completion=False)
+if TYPE_CHECKING:
+    import click
+
+    from graphsvc.imports.batch import BatchResult, FileResult
+    from graphsvc.intros import IntroPaths
+    from graphsvc.model import ImportJob
+    from graphsvc.service import Graphsvc
+    from graphsvc.session import StoreSession
+
+app = typer.Typer(
+    help="graphsvc: your relationship graph — imports, warm intro paths, GraphQL.", no_args_is_help=True, add_completion=False,
+    rich_markup_mode=None,  # plain click help: rich's help formatter imports a Markdown parser (0.2 s of every --help)
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -32,17 +43,39 @@ errors = Console(stderr=True)
 @contextmanager
 def _session() -> Iterator[Graphsvc]:
     """The library, opened for one command; its errors become a clean message and exit code 2."""
-    service = Graphsvc()
-    try:
+    from graphsvc.service import Graphsvc
+
+    with _opened(Graphsvc) as service:
         yield service
+
+
+@contextmanager
+def _store_session() -> Iterator[StoreSession]:
+    """The store alone (no analytics loaded), for commands that only read or write it."""
+    from graphsvc.session import StoreSession
+
+    with _opened(StoreSession) as session:
+        yield session
+
+
+@contextmanager
+def _opened(kind: Any) -> Iterator[Any]:
+    try:
+        opened = kind()
+    except GraphsvcError as exc:
+        _fail(exc)
+    try:
+        yield opened
     except GraphsvcError as exc:
         _fail(exc)
     finally:
-        service.close()
+        opened.close()
 
 
 def _fail(exc: GraphsvcError) -> None:
-    errors.print(f"[bold red]error[/] ({exc.code}): {exc}")
+    problems = getattr(exc, "problems", None) or [str(exc)]
+    for problem in problems:
+        errors.print(f"[bold red]error[/] ({exc.code}): {problem}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -67,36 +100,153 @@ def job_summary(job: ImportJob) -> str:
     )
 
 
-@app.command("import")
+class _Command(TyperCommand):
+    """Every command of this CLI. Newer typers check each parameter's value with a pydantic
+    ``TypeAdapter``; importing pydantic costs 0.1-0.2 s of every start, so plain ``str``, ``int``,
+    ``float``, ``bool`` and ``list[str]`` parameters are converted here instead (``_plain_values``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+class _Group(TyperGroup):
+    """The command groups (``graphsvc``, ``graphsvc token``, ``graphsvc neo4j``): see ``_Command``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+_PLAIN_TYPES: dict[Any, str] = {str: "text", int: "integer", float: "number", bool: "boolean", list[str]: "text"}
+_TRUE, _FALSE = frozenset({"1", "true", "t", "yes", "y", "on"}), frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+def _plain_values(params: list[Any]) -> None:
+    try:
+        from typer._coercion import RuntimeParam  # typer's per-parameter conversion (absent in older typers)
+    except ImportError:
+        return
+    plain = _plain_runtime_param(RuntimeParam)
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", True) is not None or descriptor.annotation not in _PLAIN_TYPES:
+            continue
+        info = descriptor.parameter_info
+        if descriptor.file_annotation is None and info.parser is None and getattr(info, "min", None) is None and getattr(info, "max", None) is None:
+            kind = str if descriptor.annotation == list[str] else descriptor.annotation
+            param._runtime_param = plain(parameter_info=info, annotation=kind)
+
+
+_PLAIN_CLASSES: dict[Any, Any] = {}
+
+
+def _plain_runtime_param(base: Any) -> Any:
+    """A ``RuntimeParam`` converting a value with the type's own constructor."""
+    if base not in _PLAIN_CLASSES:
+
+        class Plain(base):  # type: ignore[misc, valid-type]
+            def _coerce_value(self, value: Any, param: Any, ctx: click.Context) -> Any:
+                if isinstance(value, (list, tuple)):
+                    return [self._coerce_value(item, param, ctx) for item in value]
+                if isinstance(value, self.annotation) and (self.annotation is bool or not isinstance(value, bool)):
+                    return value
+                if self.annotation is bool and str(value).strip().lower() in _TRUE | _FALSE:
+                    return str(value).strip().lower() in _TRUE
+                try:
+                    if self.annotation is bool:
+                        raise ValueError(value)
+                    return self.annotation(value)
+                except (TypeError, ValueError):
+                    raise typer.BadParameter(f"{value!r} is not a valid {_PLAIN_TYPES[self.annotation]}.", ctx=ctx, param=param) from None
+
+        _PLAIN_CLASSES[base] = Plain
+    return _PLAIN_CLASSES[base]
+
+
+class _ImportCommand(_Command):
+    """``graphsvc import``: its ``--format`` help lists the formats, which needs every importer
+    loaded — so it is filled in only when that help is shown."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from importers import describe_formats
+
+        for param in self.params:
+            if param.name == "format":
+                param.help = f"Skip detection (every file). Formats: {describe_formats()}"
+        super().format_help(ctx, formatter)
+
+
+@app.command("import", cls=_ImportCommand)
 def import_(
-    path: Path = typer.Argument(..., help="An export file, zip or folder."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Skip detection. Formats: {describe_formats()}"),
+    paths: list[str] = typer.Argument(
+        ..., help="Export files, zips or folders, or globs ('lists/*.csv'). A folder that is not one export is read file by file.",
+        show_default=False,
+    ),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Skip detection (every file)."),
     owner: Optional[str] = typer.Option(None, help="Whose export this is: a name, email or LinkedIn URL."),
     event_name: Optional[str] = typer.Option(None, help="Event name, when an attendee list has none."),
     event_date: Optional[str] = typer.Option(None, help="Event date (YYYY-MM-DD), when an attendee list has none."),
     event_kind: Optional[str] = typer.Option(None, help="Event kind: workshop, meetup, conference, ..."),
-    as_json: bool = typer.Option(False, "--json", help="Print the job as JSON."),
+    events: Optional[str] = typer.Option(
+        None, "--events", help="Events manifest CSV (columns file,name,date,kind): each attendee list's event, "
+        "the file named by its path relative to the manifest or by its file name. Wins over --event-*.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the job (several files: every file's job and a summary) as JSON."),
 ) -> None:
-    """Import an export into the graph; prints a summary and every rejected row."""
+    """Import exports into the graph: one file prints its summary and every rejected row; several
+    print a line per file and a summary, and exit 1 if any failed (the others are imported)."""
+    from graphsvc.imports.batch import EventsManifest, expand_paths, run_batch
+    from importers import ImportOptions
+
+    options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind)
+    inputs = expand_paths(paths)
+    single = len(paths) == 1 and len(inputs) == 1 and inputs[0].label == paths[0]
     with _session() as service:
+        manifest = EventsManifest.read(events) if events else None
         workspace = service.workspace()
-        options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind)
-        prepared = service.prepare_import(workspace.id, path, format=format, options=options)
-        if prepared.already_done:
-            job = prepared.job
-            if not as_json:
-                console.print("[yellow]already imported[/]: this file's content was imported before; nothing changed")
-        else:
-            with Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                console=errors, transient=True, disable=not errors.is_terminal or as_json,
-            ) as bar:
-                task = bar.add_task(f"importing {path.name}", total=prepared.parsed.size or None)
-                job = prepared.run(lambda done, total, _job: bar.update(task, completed=done, total=total or None))
-        rejects = service.store.rejects(job.id)
+        with _batch_progress(as_json) as progress:
+            report = None if single or as_json else _print_file_result
+            result = run_batch(service, workspace.id, inputs, format=format, options=options, events=manifest,
+                               progress=progress, on_result=report)
+    if single:
+        _print_single_import(result.files[0], as_json)
+    else:
+        _print_batch(result, as_json)
+        if not result.ok:
+            raise typer.Exit(1)
+
+
+@contextmanager
+def _batch_progress(hidden: bool) -> Iterator[Any]:
+    """One bar (bytes) over the whole import, on stderr when it is a terminal."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=errors, transient=True, disable=not errors.is_terminal or hidden,
+    ) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total or None, description=f"importing {label}" if label else "imported")
+
+        yield update
+
+
+def _print_single_import(file: FileResult, as_json: bool) -> None:
+    """One file, as ``graphsvc import FILE`` always printed it (errors: exit code 2)."""
+    from graphsvc.imports.batch import Status
+
+    if file.failed or file.job is None:
+        errors.print(f"[bold red]error[/] ({file.error_code or 'IMPORT_FAILED'}): {file.error}", highlight=False)
+        raise typer.Exit(2)
+    job, rejects = file.job, file.rejects
     if as_json:
-        _print_json({"job": _job_dict(job), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
+        _print_json({"job": _job_dict(job), "rejects": [_reject_dict(r) for r in rejects]})
         return
+    if file.status == Status.ALREADY_IMPORTED:
+        console.print("[yellow]already imported[/]: this file's content was imported before; nothing changed")
     console.print(job_summary(job))
     for note in job.notes:
         console.print(f"  [dim]{note}[/]")
@@ -105,6 +255,61 @@ def import_(
         console.print(f"  row {reject.row}: {label}: {reject.reason}")
     if len(rejects) > 50:
         console.print(f"  … and {len(rejects) - 50} more (graphsvc job {job.id})")
+
+
+def _print_file_result(file: FileResult) -> None:
+    from graphsvc.imports.batch import Status
+
+    job, label = file.job, file.input.label
+    if file.status == Status.IMPORTED and job is not None:
+        console.print(
+            f"[green]imported[/] {label}: {job.format} — {job.rows_read} rows read, {job.rows_imported} imported, "
+            f"{job.rows_rejected} rejected, {job.rows_skipped} skipped (job {job.id})", highlight=False, soft_wrap=True,
+        )
+    elif file.status == Status.ALREADY_IMPORTED and job is not None:
+        console.print(f"[yellow]already imported[/] {label}: {job.format}, nothing changed (job {job.id})", highlight=False, soft_wrap=True)
+    else:
+        resume = f" (job {job.id}; importing it again resumes)" if job is not None else ""
+        console.print(f"[bold red]failed[/] {label}: ({file.error_code}) {file.error}{resume}", highlight=False, soft_wrap=True)
+    for note in file.notes:
+        console.print(f"  [dim]{note}[/]", highlight=False, soft_wrap=True)
+    if file.event is not None:
+        facts = ", ".join(x for x in (file.event.name, file.event.date, file.event.kind) if x)
+        console.print(f"  [dim]event from the manifest, row {file.event.row}: {facts}[/]", highlight=False, soft_wrap=True)
+    if file.rejects and job is not None and file.status == Status.IMPORTED:
+        console.print(f"  [dim]rows rejected or skipped: {len(file.rejects)} (graphsvc job {job.id} lists them)[/]", highlight=False, soft_wrap=True)
+
+
+def _print_batch(result: BatchResult, as_json: bool) -> None:
+    summary = result.summary()
+    if as_json:
+        _print_json({
+            "files": [
+                {
+                    "path": f.input.label, "status": f.status.upper(),
+                    "job": _job_dict(f.job) if f.job is not None else None,
+                    "rejects": [_reject_dict(r) for r in f.rejects],
+                    "error": {"code": f.error_code, "message": f.error} if f.failed else None,
+                    "event": f.event.as_dict() if f.event is not None else None,
+                    "notes": f.notes,
+                }
+                for f in result.files
+            ],
+            "unusedEvents": [row.as_dict() for row in result.unused_events],
+            "summary": summary,
+        })
+        return
+    for row in result.unused_events:
+        console.print(f"[yellow]unused[/] events manifest row {row.row}: {row.file!r} is none of these files", highlight=False, soft_wrap=True)
+    console.print(
+        f"[bold]{summary['files']} files[/]: {summary['imported']} imported, {summary['alreadyImported']} already imported, "
+        f"{summary['failed']} failed — {summary['rowsRead']} rows read, {summary['rowsImported']} imported, "
+        f"{summary['rowsRejected']} rejected, {summary['rowsSkipped']} skipped", highlight=False,
+    )
+
+
+def _reject_dict(reject: Any) -> dict[str, Any]:
+    return {"row": reject.row, "reason": reject.reason, "skipped": reject.skipped}
 
 
 def _job_dict(job: ImportJob) -> dict[str, Any]:
@@ -118,7 +323,7 @@ def _job_dict(job: ImportJob) -> dict[str, Any]:
 @app.command()
 def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
     """List import jobs."""
-    with _session() as service:
+    with _store_session() as service:
         listed = service.store.list_jobs(service.workspace().id)
     if as_json:
         _print_json([_job_dict(j) for j in listed])
@@ -130,11 +335,11 @@ def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """One import job with its rejected rows."""
-    with _session() as service:
+    with _store_session() as service:
         found = service.job(service.workspace().id, job_id)
         rejects = service.store.rejects(found.id)
     if as_json:
-        _print_json({"job": _job_dict(found), "rejects": [{"row": r.row, "reason": r.reason, "skipped": r.skipped} for r in rejects]})
+        _print_json({"job": _job_dict(found), "rejects": [_reject_dict(r) for r in rejects]})
         return
     console.print(job_summary(found))
     for reject in rejects:
@@ -148,9 +353,13 @@ def people(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List people."""
-    with _session() as service:
+    from rich.table import Table
+
+    with _store_session() as service:
         page = service.people(service.workspace().id, search, first)
     if as_json:
+        from graphsvc.intros import person_dict
+
         _print_json({"totalCount": page.total, "people": [person_dict(p) for p in page.people]})
         return
     table = Table("id", "name", "organization", "title", "member")
@@ -161,6 +370,8 @@ def people(
 
 
 def print_intro_paths(result: IntroPaths) -> None:
+    from graphsvc.intros import IntroStatus
+
     if result.status is IntroStatus.NOT_FOUND:
         console.print("Nobody in your network matches that.")
         return
@@ -295,6 +506,8 @@ def brokers(
     as_json: bool = typer.Option(False, "--json", help="Print the GraphQL brokers shape (a connection: totalCount, pageInfo, edges)."),
 ) -> None:
     """People who bridge otherwise separate circles."""
+    from rich.table import Table
+
     from graphsvc.api.local import BROKERS
 
     data = _query(BROKERS, {"first": first, "after": None, "seed": seed, "asOf": _as_of_iso(as_of)})
@@ -339,6 +552,8 @@ def roi(
     ),
 ) -> None:
     """What each event and each channel produced: people met, follow-ups, strong ties."""
+    from rich.table import Table
+
     from graphsvc.api.local import ROI
     from graphsvc.service import MAX_PAGE
 
@@ -376,7 +591,7 @@ def token_create(
     """Create a token and print its secret (once)."""
     from graphsvc import auth
 
-    with _session() as service:
+    with _store_session() as service:
         token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role, expires_in_days=expires_in_days)
     console.print(f"{token.id}  {token.name}  {token.role.value}")
     sys.stdout.write(secret + "\n")
@@ -385,7 +600,7 @@ def token_create(
 @token_app.command("list")
 def token_list(workspace: Optional[str] = typer.Option(None), as_json: bool = typer.Option(False, "--json")) -> None:
     """List a workspace's tokens (never their secrets)."""
-    with _session() as service:
+    with _store_session() as service:
         tokens = service.store.list_tokens(service.workspace(workspace).id)
     now = datetime.now(timezone.utc)
     rows = [{"id": t.id, "name": t.name, "role": t.role.name, "createdAt": t.created_at.isoformat(),
@@ -409,7 +624,7 @@ def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -
     """Revoke a token."""
     from graphsvc import auth
 
-    with _session() as service:
+    with _store_session() as service:
         auth.revoke_token(service.store, service.workspace(workspace).id, token_id)
     console.print(f"revoked {token_id}")
 
@@ -592,6 +807,14 @@ def schema() -> None:
     from graphsvc.api.schema import sdl
 
     sys.stdout.write(sdl())
+
+
+for _typer in (app, token_app, neo4j_app):
+    _typer.rich_markup_mode = None
+    _typer.info.cls = _Group
+    for _info in _typer.registered_commands:
+        if _info.cls in (None, TyperCommand):
+            _info.cls = _Command
 
 
 def main() -> None:

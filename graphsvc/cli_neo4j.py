@@ -21,17 +21,19 @@ import os
 import sys
 import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graphsvc.errors import ConfigurationError, GraphsvcError
 from graphsvc.settings import NEO4J_SCHEMES, Neo4jTarget, Settings
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
+    from rich.progress import Progress
 
 neo4j_app = typer.Typer(
     help="Explore the graph in Neo4j Browser: copy the embedded store into Neo4j, print the Browser URL.",
@@ -85,35 +87,41 @@ def browser_asset(name: str, assets_url: str = DEFAULT_ASSETS_URL) -> tuple[byte
     return text.encode("utf-8"), media_type
 
 
-class _AssetHandler(BaseHTTPRequestHandler):
-    assets_url = DEFAULT_ASSETS_URL
+def _asset_handler() -> "type[BaseHTTPRequestHandler]":
+    """The request handler of ``AssetServer`` (http.server is imported only when one is started)."""
+    from http.server import BaseHTTPRequestHandler
 
-    def _send(self, status: int, body: bytes = b"", media_type: str = "text/plain; charset=utf-8") -> None:
-        self.send_response(status)
-        for key, value in CORS_HEADERS.items():
-            self.send_header(key, value)
-        self.send_header("Content-Type", media_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    class _AssetHandler(BaseHTTPRequestHandler):
+        assets_url = DEFAULT_ASSETS_URL
 
-    def do_OPTIONS(self) -> None:  # noqa: N802 - http.server naming
-        self._send(204)
+        def _send(self, status: int, body: bytes = b"", media_type: str = "text/plain; charset=utf-8") -> None:
+            self.send_response(status)
+            for key, value in CORS_HEADERS.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
-        name = urlsplit(self.path).path.rsplit("/", 1)[-1]
-        if name not in ASSETS:
-            self._send(404, b"not found\n")
-            return
-        body, media_type = browser_asset(name, self.assets_url)
-        self._send(200, body, media_type)
+        def do_OPTIONS(self) -> None:  # noqa: N802 - http.server naming
+            self._send(204)
 
-    do_HEAD = do_GET
+        def do_GET(self) -> None:  # noqa: N802
+            name = urlsplit(self.path).path.rsplit("/", 1)[-1]
+            if name not in ASSETS:
+                self._send(404, b"not found\n")
+                return
+            body, media_type = browser_asset(name, self.assets_url)
+            self._send(200, body, media_type)
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
+        do_HEAD = do_GET
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+    return _AssetHandler
 
 
 class AssetServer:
@@ -125,11 +133,13 @@ class AssetServer:
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
-        handler = type("Handler", (_AssetHandler,), {})
+        from http.server import ThreadingHTTPServer
+
+        handler = type("Handler", (_asset_handler(),), {})
         self._server = ThreadingHTTPServer((host, port), handler)
         self.port = self._server.server_address[1]
         self.url = f"http://localhost:{self.port}/neo4j"
-        handler.assets_url = self.url
+        handler.assets_url = self.url  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
     def start(self) -> "AssetServer":
@@ -217,6 +227,8 @@ def _parse_as_of(value: str | None) -> datetime | None:
 
 
 def _progress_bar(quiet: bool) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=errors, transient=True, disable=quiet or not errors.is_terminal,

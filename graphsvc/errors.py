@@ -10,7 +10,8 @@
     ├── NotFound                an id that does not exist in the caller's workspace
     ├── Conflict                a change that contradicts what is known (merging two LinkedIn profiles)
     └── InvalidArgument         a request that cannot be answered as asked
-        └── JobNotRunning       cancelling an import job that is not running (finished, failed, cancelled)
+        ├── JobNotRunning       cancelling an import job that is not running (finished, failed, cancelled)
+        └── InvalidManifest     an events manifest (``graphsvc import --events``) with bad rows; nothing was imported
 
 The CLI and the API translate these into exit codes and GraphQL error codes at their edge;
 ``code`` is the stable machine-readable name both use.
@@ -67,3 +68,11 @@ class InvalidArgument(GraphsvcError):
 
 class JobNotRunning(InvalidArgument):
     code = "JOB_NOT_RUNNING"
+
+
+class InvalidManifest(InvalidArgument):
+    """An events manifest that cannot be used; ``problems`` lists each bad row or column."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]

@@ -75,7 +75,7 @@ def _opened(kind: Any) -> Iterator[Any]:
 def _fail(exc: GraphsvcError) -> None:
     problems = getattr(exc, "problems", None) or [str(exc)]
     for problem in problems:
-        errors.print(f"[bold red]error[/] ({exc.code}): {problem}", highlight=False)
+        errors.print(f"[bold red]error[/] ({exc.code}): {problem}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -239,7 +239,7 @@ def _print_single_import(file: FileResult, as_json: bool) -> None:
     from graphsvc.imports.batch import Status
 
     if file.failed or file.job is None:
-        errors.print(f"[bold red]error[/] ({file.error_code or 'IMPORT_FAILED'}): {file.error}", highlight=False)
+        errors.print(f"[bold red]error[/] ({file.error_code or 'IMPORT_FAILED'}): {file.error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     job, rejects = file.job, file.rejects
     if as_json:
@@ -304,7 +304,7 @@ def _print_batch(result: BatchResult, as_json: bool) -> None:
     console.print(
         f"[bold]{summary['files']} files[/]: {summary['imported']} imported, {summary['alreadyImported']} already imported, "
         f"{summary['failed']} failed — {summary['rowsRead']} rows read, {summary['rowsImported']} imported, "
-        f"{summary['rowsRejected']} rejected, {summary['rowsSkipped']} skipped", highlight=False,
+        f"{summary['rowsRejected']} rejected, {summary['rowsSkipped']} skipped", highlight=False, soft_wrap=True,
     )
 
 

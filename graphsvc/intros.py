@@ -6,15 +6,13 @@ docs/api.md), so the CLI's ``--json`` and the API answer alike.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Callable, Iterable
 
-from graphsvc.analytics.engine import PathEngine
-from graphsvc.analytics.paths import diverse_paths, iter_best_paths
+from graphsvc.analytics.paths import diverse_paths
 from graphsvc.analytics.strength import WARM_LEVELS, Contribution, EvidenceLevel, TieStrength, TieView
 from graphsvc.model import Event, Person
 
@@ -193,11 +191,11 @@ def rank_intro_paths(
 ) -> tuple[list[IntroPath], Person | None]:
     """The explained paths, and the single point of failure when every path passes one person."""
     avoid = set(avoid)
+    engine = view.path_engine()
     if diverse:
-        ranked_iter = iter_best_paths(view.graph, sources, targets, max_hops=max_hops, avoid=avoid)
-        ranked = diverse_paths(itertools.islice(ranked_iter, 50 * k), k)
+        ranked = diverse_paths(engine.k_best_paths(sources, targets, k=50 * k, max_hops=max_hops, avoid=avoid), k)
     else:
-        ranked = path_engine(view).k_best_paths(sources, targets, k=k, max_hops=max_hops, avoid=avoid)
+        ranked = engine.k_best_paths(sources, targets, k=k, max_hops=max_hops, avoid=avoid)
     spof_id = _single_point_of_failure(view, sources, targets, max_hops, avoid, ranked[0].nodes if ranked else ())
     people = lookup({n for p in ranked for n in p.nodes} | ({spof_id} if spof_id else set()))
     paths = []
@@ -218,19 +216,10 @@ def _single_point_of_failure(
     view: TieView, sources: list[str], targets: set[str], max_hops: int, avoid: set[str], best: tuple[str, ...]
 ) -> str | None:
     """An intermediary of the best path without whom no path remains (None when there is none)."""
-    engine = path_engine(view)
+    engine = view.path_engine()
     for candidate in best[1:-1]:
         if candidate in targets:
             continue
         if not engine.k_best_paths(sources, targets, k=1, max_hops=max_hops, avoid=avoid | {candidate}):
             return candidate
     return None
-
-
-def path_engine(view: TieView) -> PathEngine:
-    """The compact path engine of ``view``'s tie graph, built once per view (same answers as the reference)."""
-    engine = view.cache.get("path_engine")
-    if engine is None:
-        engine = PathEngine.from_graph(view.graph)
-        view.cache["path_engine"] = engine
-    return engine  # type: ignore[return-value]

@@ -6,18 +6,17 @@ analytics) is plain functions over plain data.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from graphsvc import jobs
+from graphsvc.analytics.evidence_cache import EvidenceCache
 from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ties
 from graphsvc.analytics.roi import ChannelRoi, EventRoi, channel_roi, event_roi
 from graphsvc.analytics.strength import TieStrength, TieView, model_with_half_lives, tie_view
@@ -26,12 +25,11 @@ from graphsvc.clusters import ClusteredStore
 from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
 from graphsvc.errors import Conflict, InvalidArgument, NotFound
 from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
-from graphsvc.foreground import Foreground, collector_paused
-from graphsvc.intros import IntroPaths, IntroStatus, path_engine, rank_intro_paths
+from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.session import MAX_PAGE, PeoplePage, get_job, people_page
 from graphsvc.settings import Settings
-from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot, SnapshotCache
+from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot
 from graphsvc.store import Store, open_store
 from importers import ImportOptions
 
@@ -43,22 +41,24 @@ logger = logging.getLogger(__name__)
 
 MAX_K = 20
 MAX_HOPS = 4
-#: How old a view of the same data a request without ``asOf`` may get while the current one builds.
-STALE_VIEW = timedelta(minutes=10)
-#: While this server imports into a workspace, how old (wall clock) a view of earlier data a request
-#: without ``asOf`` may get while one of the latest data builds (a build takes seconds; under
-#: saturation, while it steps aside for requests, up to a minute).
-STALE_DATA_SECONDS = 600.0
+#: Tie views kept (per workspace, data version and as_of), least recently used out first.
+VIEWS_KEPT = 8
+#: A request without ``asOf`` gets the current time rounded up to a whole multiple of this.
+AS_OF_GRANULARITY = timedelta(hours=1)
 
 
-@dataclass
-class _ViewBuild:
-    """A tie view being built; requests that need the same view wait for it."""
+def implicit_as_of(now: datetime | None = None) -> datetime:
+    """``now`` (default: the current time) rounded up to the next whole hour, in UTC: evidence
+    recorded a moment ago already counts, and a whole hour of requests shares one view.
 
-    done: threading.Event = field(default_factory=threading.Event)
-    view: TieView | None = None
-    error: BaseException | None = None
-    urgent: bool = False  # a request waits for it: a background build stops stepping aside
+    >>> implicit_as_of(datetime(2026, 3, 1, 9, 15, tzinfo=timezone.utc)).isoformat()
+    '2026-03-01T10:00:00+00:00'
+    >>> implicit_as_of(datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)).isoformat()
+    '2026-03-01T09:00:00+00:00'
+    """
+    now = _utc(now) if now else datetime.now(timezone.utc)
+    floor = now.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == now else floor + AS_OF_GRANULARITY
 
 
 @dataclass
@@ -75,20 +75,25 @@ class Graphsvc:
         self._opened_from_settings = store is None
         self.raw_store: Store = store or open_store(self.settings)
         self.store: Store = ClusteredStore(self.raw_store)  # type: ignore[assignment]
-        self.snapshots = SnapshotCache(self.store)
+        self.snapshots = EvidenceCache(self.store, self._evidence_directory())
         self.model = model_with_half_lives(self.settings.half_lives)
         #: Called with each import job the API ran, when it ends (for metrics).
         self.on_import_finished: Callable[[ImportJob], None] = lambda job: None
         self._views: OrderedDict[tuple[str, int, datetime], TieView] = OrderedDict()
         self._views_lock = threading.Lock()
-        self._building: set[str] = set()  # workspaces whose view is being built in the background
-        self._builds: dict[tuple[str, int, datetime], _ViewBuild] = {}  # views being built, by key
-        self._built_at: dict[tuple[str, int, datetime], float] = {}  # monotonic time each cached view was built
-        #: Requests in flight (the API counts them); views built in the background step aside for them.
-        self.foreground = Foreground()
 
     def close(self) -> None:
         self.raw_store.close()
+
+    def _evidence_directory(self) -> Path | None:
+        """Where the evidence arrays are kept: beside an SQLite store's file, in the data dir for
+        a Neo4j store opened from the settings, nowhere for a store handed in otherwise."""
+        from graphsvc.store import SQLiteStore
+
+        raw = self.raw_store
+        if isinstance(raw, SQLiteStore):
+            return raw.path.parent / f"{raw.path.name}.evidence"
+        return self.settings.data_dir / "evidence" if self._opened_from_settings else None
 
     # workspaces ----------------------------------------------------------------------
     def workspace(self, name: str | None = None) -> Workspace:
@@ -161,115 +166,25 @@ class Graphsvc:
 
     # analytics --------------------------------------------------------------------------
     def view(self, workspace_id: str, as_of: datetime | None = None) -> TieView:
-        """The tie view at ``as_of`` (default: now, to the minute), cached per data version.
+        """The tie view at ``as_of`` of the workspace's current data, cached per data version.
 
-        A view takes seconds to build on a large network. A request without ``as_of`` does not wait
-        for one: when the minute turns it gets the previous minute's view of the same data (its
-        ``asOf`` says so), and while this server runs an import into the workspace — every batch
-        moves the data version — it gets the latest view built (at most ``STALE_DATA_SECONDS`` old;
-        in practice the time one build takes) while the next one builds in the background. Otherwise (an explicit ``as_of``, a write made
-        by a request, an import run elsewhere) the view is of the data as it is now.
+        Without ``as_of`` it is the current time rounded up to the next whole hour
+        (``implicit_as_of``, see docs/tie-strength.md): strengths move by far less than their
+        precision within an hour, and every request of the hour shares one view. A view is one
+        vectorised pass over the evidence arrays, so a new data version or a new hour costs
+        milliseconds, never a stale answer.
         """
-        implicit = as_of is None
-        as_of = _utc(as_of) if as_of else datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        version = self.store.data_version(workspace_id)
-        key = (workspace_id, version, as_of)
-        with self._views_lock:
+        as_of = _utc(as_of) if as_of else implicit_as_of()
+        snap = self.snapshots.snapshot(workspace_id)
+        key = (workspace_id, snap.version, as_of)
+        with self._views_lock:  # concurrent requests for one view build it once
             view = self._views.get(key)
-            if view is not None:
-                self._views.move_to_end(key)
-                return view
-            if implicit:
-                stale = [v for (w, v_version, moment), v in self._views.items()
-                         if w == workspace_id and v_version == version and timedelta(0) <= as_of - moment <= STALE_VIEW]
-                if stale:
-                    self._build_in_background(workspace_id, as_of)
-                    return max(stale, key=lambda v: v.as_of)
-        if implicit and self.import_runs.importing(workspace_id):
-            now = time.monotonic()
-            with self._views_lock:
-                earlier = [(self._built_at.get(k, 0.0), v) for k, v in self._views.items()
-                           if k[0] == workspace_id and timedelta(0) <= as_of - k[2] <= STALE_VIEW
-                           and now - self._built_at.get(k, 0.0) <= STALE_DATA_SECONDS]
-                if earlier:
-                    self._build_in_background(workspace_id, as_of)
-                    return max(earlier, key=lambda item: item[0])[1]
-        snap = self.snapshots.get(workspace_id)
-        return self._view_of(snap, as_of)
-
-    def _view_of(self, snap: "Snapshot", as_of: datetime) -> TieView:
-        """The view of ``snap`` at ``as_of``: cached, built here, or — when another thread is building
-        it — that build's, so that concurrent requests never build the same view twice (a view of a
-        large network is a lot of memory) and a background build hurries when a request waits."""
-        key = (snap.workspace_id, snap.version, as_of)
-        with self._views_lock:
-            cached = self._views.get(key)
-            if cached is not None:
-                return cached
-            build = self._builds.get(key)
-            mine = build is None
-            if build is None:
-                build = self._builds[key] = _ViewBuild()
-            else:
-                build.urgent = True
-        if mine:
-            return self._run_build(key, snap, as_of, build, background=False)
-        build.done.wait()
-        if build.view is None:
-            raise build.error or RuntimeError("the view build failed")
-        return build.view
-
-    def _build_in_background(self, workspace_id: str, as_of: datetime) -> None:
-        """Start building the view of the workspace's current data at ``as_of``, one build per
-        workspace at a time. Called with ``_views_lock`` held."""
-        if workspace_id in self._building:
-            return
-        self._building.add(workspace_id)
-
-        def build() -> None:
-            try:
-                with collector_paused():
-                    snap = self.snapshots.get(workspace_id, pause=self.foreground.step_aside)
-                key = (workspace_id, snap.version, as_of)
-                with self._views_lock:
-                    if key in self._views or key in self._builds:
-                        return
-                    job = self._builds[key] = _ViewBuild()
-                self._run_build(key, snap, as_of, job, background=True)
-            except Exception:  # a request that needs this view builds it and reports the error
-                logger.exception("building the tie view of %s in the background failed", workspace_id)
-            finally:
-                with self._views_lock:
-                    self._building.discard(workspace_id)
-
-        threading.Thread(target=build, daemon=True).start()
-
-    def _run_build(self, key: tuple[str, int, datetime], snap: "Snapshot", as_of: datetime, build: "_ViewBuild", *, background: bool) -> TieView:
-        try:
-            # in the background, step aside for requests in flight, unless one of them waits for this very view
-            pause = (lambda: build.urgent or self.foreground.step_aside()) if background else None
-            with collector_paused():
-                view = tie_view(snap, as_of, self.model, pause=pause)
-                if background:
-                    path_engine(view)  # built here rather than by the first request that gets the new view
-            # A view of a large network is millions of objects that live until evicted; left to the
-            # cycle collector, every full collection walks them all and stalls requests for ~0.5 s.
-            gc.freeze()
-            with self._views_lock:
-                self._views[key] = view
-                self._built_at[key] = time.monotonic()
-                while len(self._views) > 8:
-                    evicted, _ = self._views.popitem(last=False)
-                    self._built_at.pop(evicted, None)
-            build.view = view
+            if view is None:
+                view = self._views[key] = tie_view(snap, as_of, self.model)
+                while len(self._views) > VIEWS_KEPT:
+                    self._views.popitem(last=False)
+            self._views.move_to_end(key)
             return view
-        except BaseException as exc:
-            build.error = exc
-            raise
-        finally:
-            with self._views_lock:
-                self._builds.pop(key, None)
-            build.done.set()
 
     def people_lookup(self, workspace_id: str) -> Callable[[Iterable[str]], dict[str, Person]]:
         return lambda ids: self.store.get_people(workspace_id, ids)
@@ -464,7 +379,7 @@ class Graphsvc:
     def duplicates(self, workspace_id: str, *, include_auto: bool = True) -> list[DuplicateCandidate]:
         """Pairs of people who may be one person, best first, with the reasons; shared events and
         acquaintances (from the evidence) count as support."""
-        snap = self.snapshots.get(workspace_id)
+        snap = self.snapshots.snapshot(workspace_id)
         members = set(snap.members)
         contexts: dict[str, set[str]] = {pid: set() for pid in snap.people}
         for event_id, people in snap.attendees.items():
@@ -548,7 +463,7 @@ class Graphsvc:
         from graphsvc.directory import DirectoryCache
 
         cache: DirectoryCache = self.__dict__.setdefault("_directories", DirectoryCache())
-        return cache.get(self.snapshots.get(workspace_id), lambda ids: self.store.get_people(workspace_id, ids))
+        return cache.get(self.snapshots.snapshot(workspace_id), lambda ids: self.store.get_people(workspace_id, ids))
 
 
 def normalise_tag(tag: str) -> str:

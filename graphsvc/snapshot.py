@@ -3,19 +3,17 @@
 A snapshot holds evidence, not strength: which pairs are connected on which channel and when,
 who messaged or met whom, which events each pair attended together and how large those
 events were, and who works at the same (small enough) organization. Strength is computed from
-it for a given ``as_of`` (``graphsvc.analytics.strength``). Snapshots are cached per workspace
-and rebuilt when the store's data version changes.
+it for a given ``as_of`` (``graphsvc.analytics.strength``). ``graphsvc.analytics.evidence_cache``
+keeps one per workspace and data version, in memory and on disk.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Iterable
 
-from graphsvc import foreground
 from graphsvc.identity import normalise_organization
 from graphsvc.model import Event, EvidenceKind, Person
 from graphsvc.store.protocol import Store
@@ -44,6 +42,14 @@ class Fact:
 
 @dataclass
 class Snapshot:
+    """A workspace's evidence at one data version.
+
+    ``facts`` holds direct evidence only (connections, follows, messages, meetings...), per
+    pair. Events and organizations are hyperedges: "both attended E" and "both work at O" are
+    never stored per pair (a 900-person conference would be 404,550 pairs); ``pair_facts``
+    derives them for one pair from ``events_of`` and ``organization_key`` when asked.
+    """
+
     workspace_id: str
     version: int
     members: tuple[str, ...]
@@ -53,9 +59,31 @@ class Snapshot:
     event_size: dict[str, int] = field(default_factory=dict)
     attendees: dict[str, set[str]] = field(default_factory=dict)
     organization: dict[str, str] = field(default_factory=dict)  # person id -> organization as written
+    #: person id -> the events they attended
+    events_of: dict[str, set[str]] = field(default_factory=dict)
+    #: person id -> their normalised organization, for organizations small enough to count as a tie
+    organization_key: dict[str, str] = field(default_factory=dict)
+    #: person id -> the people they share direct evidence with (mutual contacts count these)
+    contacts: dict[str, set[str]] = field(default_factory=dict)
+    max_event_size: int = 1000
+    #: What the analytics core derives from this snapshot once (its evidence arrays).
+    derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def pair_facts(self, a: str, b: str) -> list[Fact]:
-        return self.facts.get(pair(a, b), [])
+        """Every fact about the pair: its direct evidence, then one co-attendance fact per event
+        both attended (events above ``max_event_size`` people say nothing), then working at the
+        same small organization."""
+        facts = list(self.facts.get(pair(a, b), ()))
+        mine, theirs = self.events_of.get(a), self.events_of.get(b)
+        if mine and theirs:
+            for event_id in sorted(mine & theirs):
+                if self.event_size.get(event_id, 0) <= self.max_event_size:
+                    event = self.events.get(event_id)
+                    facts.append(Fact(CO_ATTENDANCE, "event", event.starts_at if event else None, event_id))
+        org = self.organization_key.get(a)
+        if org is not None and org == self.organization_key.get(b):
+            facts.append(Fact(SAME_ORGANIZATION, "organization", None))
+        return facts
 
 
 def pair(a: str, b: str) -> Pair:
@@ -68,27 +96,24 @@ def build_snapshot(
     *,
     max_event_size: int = 1000,
     max_organization_size: int = 100,
-    pause: Callable[[], object] | None = None,
 ) -> Snapshot:
     """Read the workspace's evidence into a snapshot.
 
     Events larger than ``max_event_size`` and organizations with more than
-    ``max_organization_size`` known people keep their facts per person but create no pairwise
-    facts: at that size co-presence says almost nothing and the pairs grow quadratically.
-    ``pause`` is called between events and every few hundred people once the evidence is read (a
-    snapshot built in the background steps aside for requests with it, as
-    ``graphsvc.analytics.strength.tie_graph`` does).
+    ``max_organization_size`` known people make no ties: at that size co-presence says almost
+    nothing. Nothing here grows with the square of an event's size.
     """
     version = store.data_version(workspace_id)
-    snap = Snapshot(workspace_id, version, tuple(store.member_ids(workspace_id)))
+    snap = Snapshot(workspace_id, version, tuple(store.member_ids(workspace_id)), max_event_size=max_event_size)
     attendees: dict[str, set[str]] = defaultdict(set)
-    # No pause while the evidence cursor is open: a read transaction held open for long keeps SQLite
-    # from checkpointing an import's writes, the WAL grows, and every read slows down with it.
+    events_of: dict[str, set[str]] = defaultdict(set)
+    contacts: dict[str, set[str]] = defaultdict(set)
     for ev in store.iter_evidence(workspace_id):
         if ev.kind is EvidenceKind.ATTENDED:
             if ev.event_id:
                 snap.people.add(ev.person_a)
                 attendees[ev.event_id].add(ev.person_a)
+                events_of[ev.person_a].add(ev.event_id)
             continue
         if not ev.person_b or ev.person_b == ev.person_a:
             continue
@@ -96,66 +121,25 @@ def build_snapshot(
         key = pair(ev.person_a, ev.person_b)
         direction = "mutual" if ev.direction == "mutual" else ("forward" if key[0] == ev.person_a else "backward")
         snap.facts[key].append(Fact(ev.kind.value, ev.channel.value, ev.at, None, direction))
+        contacts[ev.person_a].add(ev.person_b)
+        contacts[ev.person_b].add(ev.person_a)
     snap.events = store.get_events(workspace_id, attendees)
     snap.attendees = dict(attendees)
+    snap.events_of = dict(events_of)
+    snap.contacts = dict(contacts)
+    snap.event_size = {event_id: len(people) for event_id, people in sorted(attendees.items())}
     snap.people.update(snap.members)
-    for event_id in sorted(attendees):
-        if pause is not None:
-            pause()
-        people = sorted(attendees[event_id])
-        snap.event_size[event_id] = len(people)
-        if len(people) > max_event_size:
-            continue
-        event = snap.events.get(event_id)
-        at = event.starts_at if event else None
-        for i, a in enumerate(people):
-            for b in people[i + 1 :]:
-                snap.facts[(a, b)].append(Fact(CO_ATTENDANCE, "event", at, event_id))
-    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size, pause)
+    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size)
     return snap
 
 
-def _add_organizations(snap: Snapshot, people: "list[Person] | object", limit: int, pause: Callable[[], object] | None = None) -> None:
+def _add_organizations(snap: Snapshot, people: "Iterable[Person]", limit: int) -> None:
     by_org: dict[str, list[str]] = defaultdict(list)
-    for done, person in enumerate(people, 1):  # type: ignore[call-overload]
-        if pause is not None and done % foreground.PAUSE_EVERY == 0:
-            pause()
+    for person in people:
         if person.organization:
             snap.organization[person.id] = person.organization
             by_org[normalise_organization(person.organization)].append(person.id)
-    for org, ids in sorted(by_org.items()):
-        if not org or len(ids) > limit:
-            continue
-        ids.sort()
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                snap.facts[(a, b)].append(Fact(SAME_ORGANIZATION, "organization", None))
-
-
-class SnapshotCache:
-    """One snapshot per workspace, rebuilt when the store's data version moves."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._snapshots: dict[str, Snapshot] = {}
-
-    def get(self, workspace_id: str, *, pause: Callable[[], object] | None = None) -> Snapshot:
-        """The snapshot of the workspace's current data. With ``pause`` (a build in the background),
-        it is built outside the lock: a request that needs the snapshot meanwhile builds its own
-        rather than wait for one that steps aside while requests are in flight."""
-        version = self.store.data_version(workspace_id)
-        with self._lock:
-            cached = self._snapshots.get(workspace_id)
-            if cached is not None and cached.version == version:
-                return cached
-            if pause is None:
-                snap = build_snapshot(self.store, workspace_id)
-                self._snapshots[workspace_id] = snap
-                return snap
-        snap = build_snapshot(self.store, workspace_id, pause=pause)
-        with self._lock:
-            current = self._snapshots.get(workspace_id)
-            if current is None or current.version < snap.version:
-                self._snapshots[workspace_id] = snap
-        return snap
+    for org, ids in by_org.items():
+        if org and len(ids) <= limit:
+            for person_id in ids:
+                snap.organization_key[person_id] = org

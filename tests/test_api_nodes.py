@@ -120,8 +120,9 @@ def test_a_persons_ties_strongest_first_with_their_evidence(small: Graphsvc) -> 
     explained = execute(small, 'query($b: String!) { tie(a: "Ada Quinn", b: $b, asOf: "%s") { strength other { name } evidence { kind } } }' % AS_OF, {"b": scenario.OWNER})
     assert explained["tie"] == {"strength": owner["strength"], "other": {"name": scenario.OWNER}, "evidence": [{"kind": "CONNECTION"}]}
 
-    strong = execute(small, TIES, {"first": 100, "min": 0.4})["people"]["edges"][0]["node"]["ties"]
-    assert strong["totalCount"] == 9 and all(e["node"]["strength"] >= 0.4 for e in strong["edges"])
+    # the workshop ties (0.37: a 10-person event two months ago) pass 0.35, the 2024 connection (0.34) does not
+    strong = execute(small, TIES, {"first": 100, "min": 0.35})["people"]["edges"][0]["node"]["ties"]
+    assert strong["totalCount"] == 9 and all(e["node"]["strength"] >= 0.35 for e in strong["edges"])
     assert scenario.OWNER not in {e["node"]["other"]["name"] for e in strong["edges"]}
 
     walked = _walk(small, TIES, lambda d: d["people"]["edges"][0]["node"]["ties"], first=3, min=0.0)
@@ -262,4 +263,5 @@ def test_pages_are_capped_at_100(crowd: tuple[Graphsvc, CountingStore]) -> None:
 def test_as_of_defaults_to_now(small: Graphsvc) -> None:
     data = execute(small, '{ people(search: "Cleo Park") { edges { node { ties { edges { node { asOf } } } } } } }')
     as_of = datetime.fromisoformat(data["people"]["edges"][0]["node"]["ties"]["edges"][0]["node"]["asOf"])
-    assert abs((datetime.now(timezone.utc) - as_of).total_seconds()) < 120
+    now = datetime.now(timezone.utc)
+    assert now <= as_of <= now + timedelta(hours=1) and (as_of.minute, as_of.second) == (0, 0)  # the next whole hour

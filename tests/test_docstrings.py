@@ -30,7 +30,7 @@ MODULES = [name for name in _modules() if _with_examples(name)]
 
 
 def test_the_examples_are_found() -> None:
-    assert "graphsvc.foreground" in MODULES and "graphsvc.analytics.strength" in MODULES
+    assert "graphsvc.service" in MODULES and "graphsvc.analytics.strength" in MODULES
 
 
 @pytest.mark.parametrize("name", MODULES)

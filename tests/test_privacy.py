@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -100,77 +100,20 @@ def test_graphql_set_do_not_ask_and_forget_person(service: Graphsvc, tmp_path: P
     assert service.store.count_people(ws, "Tara") == 0
 
 
-def test_a_view_of_the_same_data_serves_while_the_new_minute_builds(
-    service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_write_is_seen_by_the_next_read_and_the_implicit_as_of_is_the_next_hour(service: Graphsvc, tmp_path: Path) -> None:
     # (here because it needs the scenario; the behaviour is the service's view cache)
-    import time
-    from datetime import timedelta
-
-    from graphsvc import foreground
-
-    monkeypatch.setattr(foreground, "PAUSE_EVERY", 1)  # the scenario is small: step aside after every tie
-    steps: list[bool] = []
-    step_aside = service.foreground.step_aside
-    monkeypatch.setattr(service.foreground, "step_aside", lambda: steps.append(step_aside()) or True)
-    ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
-    current = service.view(ws)
-    ((key, cached),) = [(k, v) for k, v in service._views.items() if k[0] == ws]
-    older = (ws, key[1], key[2] - timedelta(minutes=1))
-    with service._views_lock:  # pretend the cached view was built a minute ago
-        del service._views[key]
-        service._views[older] = cached
-    served = service.view(ws)
-    assert served is cached  # not rebuilt while the request waits
-    # the background build may not have registered yet, or still run on a loaded machine: wait for its result
-    for _ in range(200):
-        fresh = service.view(ws)
-        if fresh is not cached and not service._building:
-            break
-        time.sleep(0.05)
-    assert fresh is not cached and fresh.as_of >= current.as_of
-    assert len(steps) >= len(current.snap.facts)  # the background build stepped aside between ties
-    assert all(steps)  # and nothing was in flight, so it never waited
-    assert current.cache.get("path_engine") is None and fresh.cache.get("path_engine") is not None
-    assert service.view(ws, AS_OF).as_of == AS_OF  # an explicit asOf is always exact
-
-
-def test_while_this_server_imports_into_a_workspace_its_last_view_serves_until_the_next_is_built(
-    service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # (here because it needs the scenario; the behaviour is the service's view cache)
-    import time
+    from graphsvc.service import implicit_as_of
 
     ws = _import_all(service, scenario.write_scenario(tmp_path / "files"))
     before = service.view(ws)
-    service.record_interaction(ws, "Tara Voss", "call", at=AS_OF)  # the data version moves
-    assert service.view(ws) is not before  # no import running: a write is seen by the next read
-
-    moved = service.view(ws)
-    importing = {ws}
-    monkeypatch.setattr(service.import_runs, "importing", lambda workspace_id: workspace_id in importing)
-    from graphsvc import foreground
-
-    monkeypatch.setattr(foreground, "PAUSE_EVERY", 1)
-    steps: list[bool] = []
-    step_aside = service.foreground.step_aside
-    monkeypatch.setattr(service.foreground, "step_aside", lambda: steps.append(step_aside()) or True)
-    service.record_interaction(ws, "Tara Voss", "message", at=AS_OF)  # as an import batch would
-    assert service.view(ws) is moved  # served at once, from the last view built
-    # the background build may not have registered yet, or still run on a loaded machine: wait for its result
-    for _ in range(200):
-        latest = service.view(ws)
-        if latest is not moved and not service._building:
-            break
-        time.sleep(0.05)
-    assert latest is not moved and latest.snap.version == service.store.data_version(ws)
-    # both halves of the build stepped aside for requests: the snapshot (per evidence record) and the ties
-    assert len(steps) > len(latest.snap.facts) + len(latest.snap.attendees)
-    assert service.view(ws, AS_OF).snap.version == latest.snap.version  # an explicit asOf is always of the latest data
-
-    importing.clear()  # the import ended: the next write is seen by the next read again
-    service.record_interaction(ws, "Tara Voss", "met", at=AS_OF)
-    assert service.view(ws).snap.version == service.store.data_version(ws)
+    assert before.as_of == implicit_as_of() and before.as_of >= datetime.now(timezone.utc)
+    assert service.view(ws) is before  # one view per data version and hour
+    member, tara = service.record_interaction(ws, "Tara Voss", "call")  # now: counts at once
+    after = service.view(ws)
+    assert after is not before and after.snap.version == service.store.data_version(ws)
+    assert before.tie(member, tara) is None or after.tie(member, tara).strength > before.tie(member, tara).strength
+    assert any(part.kind == "interactions" for part in after.tie(member, tara).contributions)
+    assert service.view(ws, AS_OF).as_of == AS_OF  # an explicit asOf is always exact
 
 
 def test_requests_that_need_the_same_view_at_once_build_it_once(service: Graphsvc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

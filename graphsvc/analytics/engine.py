@@ -76,7 +76,7 @@ import numpy as np
 
 from graphsvc.analytics.paths import RankedPath
 
-__all__ = ["PathEngine"]
+__all__ = ["HyperedgePathEngine", "PathEngine"]
 
 _INF = math.inf
 
@@ -221,7 +221,6 @@ class PathEngine:
         if max_hops <= 0 or not target_list:
             return []
         n = self._n
-        indptr, indices, costs = self.indptr, self.indices, self.costs
         targets = np.asarray(target_list, dtype=np.int64)
         target_set = set(target_list)
 
@@ -269,8 +268,7 @@ class PathEngine:
             # Expand: children at position len(path) with `remaining - 1` hops left after them.
             remaining = max_hops - (len(path) - 1)
             after = bounds[remaining - 1]
-            lo, hi = indptr[node], indptr[node + 1]
-            neighbours = indices[lo:hi]
+            neighbours, tie_costs = self._row(node)
             h = after[neighbours]
             keep = np.flatnonzero(h < _INF)
             if not len(keep):
@@ -280,7 +278,7 @@ class PathEngine:
             ok = ~forbidden[neighbours]
             for earlier in parent_path:
                 ok &= neighbours != earlier
-            extended = g + costs[lo:hi][keep]
+            extended = g + tie_costs[keep]
             if drop_detours:
                 for j, earlier in enumerate(parent_path):
                     ok &= ~(self._tie_costs(earlier, neighbours) <= extended - prefix[j])
@@ -311,6 +309,11 @@ class PathEngine:
         return [RankedPath(tuple(ids[x] for x in p), cost) for cost, _, p in best]
 
     # ------------------------------------------------------------------ helpers
+    def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        """(neighbours sorted, tie costs) of ``node``."""
+        lo, hi = self.indptr[node], self.indptr[node + 1]
+        return self.indices[lo:hi], self.costs[lo:hi]
+
     def _gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR positions of all ties of ``rows`` (concatenated) and each row's degree."""
         first = self.indptr[rows]
@@ -369,10 +372,93 @@ class PathEngine:
 
     def _tie_costs(self, node: int, others: np.ndarray) -> np.ndarray:
         """Cost of the tie between ``node`` and each of ``others`` (inf where there is none)."""
-        lo, hi = self.indptr[node], self.indptr[node + 1]
-        adjacency = self.indices[lo:hi]
+        adjacency, costs = self._row(node)
         if not len(adjacency):
             return np.full(len(others), _INF)
         at = np.searchsorted(adjacency, others)
         np.minimum(at, len(adjacency) - 1, out=at)
-        return np.where(adjacency[at] == others, self.costs[lo:hi][at], _INF)
+        return np.where(adjacency[at] == others, costs[at], _INF)
+
+
+class HyperedgePathEngine(PathEngine):
+    """``PathEngine`` over ``Ties``: the same search, with a person's ties derived when the search
+    first reaches them instead of read from a materialised graph.
+
+    Rows come from ``Ties.row`` (direct parts, every event and organization the person shares,
+    accumulated per neighbour). The hop-layered bounds around the target are exact for one hop
+    (the targets' own rows) and, beyond, propagated through the evidence without expanding any
+    event: a tie of ``v`` costs at least ``Ties.lower_bounds()[v]``, so
+    ``H[r+1](v) >= min(H[r](v), max(lb(v) + min_w H[r](w), min_w (lb(w) + H[r](w))))`` over the
+    people ``w`` that ``v`` has a tie with, computed per event, organization and direct pair. A
+    bound is finite exactly when the person is within ``r`` ties of a target, as on the
+    materialised graph; only how tight the bound is differs, never which paths are valid, so the
+    answers are the reference's (see the module docstring and tests/test_hyperedges.py).
+    """
+
+    __slots__ = ("tie_index",)
+
+    def __init__(self, ties: Any) -> None:
+        self.tie_index = ties
+        arrays = ties.arrays
+        self.ids = arrays.ids
+        self.index = arrays.index
+        self._n = arrays.n
+        empty = np.zeros(0, dtype=np.int64)
+        self.indptr, self.indices, self.costs = np.zeros(self._n + 1, dtype=np.int64), empty, np.zeros(0)
+        self._ties = -1
+
+    @property
+    def tie_count(self) -> int:
+        raise NotImplementedError("a hyperedge engine does not enumerate its ties")
+
+    def memory_bytes(self) -> int:
+        return 0
+
+    def degree(self, node: Hashable) -> int:
+        return len(self.tie_index.row(self.index[node])[0])
+
+    def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        neighbours, strengths = self.tie_index.row(node)
+        return neighbours, -np.log(strengths)
+
+    def _hop_bounds(self, targets: np.ndarray, layers: int) -> list[np.ndarray]:
+        current = np.full(self._n, _INF)
+        current[targets] = 0.0
+        bounds = [current]
+        if layers >= 1:
+            following = current.copy()
+            for t in targets.tolist():
+                neighbours, costs = self._row(t)
+                np.minimum.at(following, neighbours, costs)
+            bounds.append(following)
+            current = following
+        lower = self.tie_index.lower_bounds()
+        for _ in range(layers - 1):
+            plain, bounded = self.tie_index.spread(current)
+            following = np.minimum(current, np.maximum(lower + plain, bounded))
+            bounds.append(following)
+            current = following
+        return bounds
+
+    def _start_bounds(self, candidates: list[int], bound: np.ndarray) -> tuple[list[int], list[float]]:
+        starts, values = [], []
+        for c in candidates:
+            neighbours, costs = self._row(c)
+            best = float(np.min(costs + bound[neighbours])) if len(neighbours) else _INF
+            if best < _INF:
+                starts.append(c)
+                values.append(best)
+        return starts, values
+
+    def _direct_to_targets(self, targets: np.ndarray) -> np.ndarray:
+        rows = [self._row(t) for t in targets.tolist()]
+        if len(rows) == 1:
+            direct = np.full(self._n, _INF)
+            direct[rows[0][0]] = rows[0][1]
+            return direct
+        count = np.zeros(self._n, dtype=np.int64)
+        largest = np.full(self._n, -_INF)
+        for neighbours, costs in rows:
+            count[neighbours] += 1
+            np.maximum.at(largest, neighbours, costs)
+        return np.where(count == len(rows), largest, _INF)

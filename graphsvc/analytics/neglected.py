@@ -90,11 +90,7 @@ def neglected_ties(
             found[key] = item
 
     for member in sorted(team):
-        if member not in view.graph:
-            continue
-        ranked = sorted(
-            ((view.graph[member][p]["strength"], p) for p in view.graph[member] if p not in team), key=lambda t: (-t[0], t[1])
-        )
+        ranked = sorted(((strength, p) for p, strength in view.ties_of(member) if p not in team), key=lambda t: (-t[0], t[1]))
         for rank, (strength, person) in enumerate(ranked):
             facts = view.snap.pair_facts(member, person)
             contacts = _contacts(facts, view)
@@ -122,7 +118,7 @@ def _dormant(view, member, person, strength, contacts, team_reach, dormant_after
     silent = _days(view, last)
     if silent < dormant_after:
         return None
-    peak = tie_strength(view.snap, member, person, last, view.model, view.neighbours)
+    peak = tie_strength(view.snap, member, person, last, view.model)
     if peak is None or peak.strength < min_peak:
         return None
     theirs = view.neighbours.get(person, set())

@@ -38,19 +38,25 @@ class ChannelRoi:
     started_here: int  # strong ties whose earliest evidence is on this channel
 
 
-def _best_tie(view: TieView, members: list[str], person: str) -> tuple[float, str | None]:
-    best = (0.0, None)
+def best_ties(view: TieView, members: list[str]) -> dict[str, tuple[float, str]]:
+    """Per person, their strongest tie with a member: ``(strength, member)`` (the first member in
+    ``members`` among equals)."""
+    best: dict[str, tuple[float, str]] = {}
     for m in members:
-        if person in view.graph and m in view.graph[person]:
-            strength = view.graph[person][m]["strength"]
-            if strength > best[0]:
-                best = (strength, m)
+        for person, strength in view.ties_of(m):
+            if strength > best.get(person, (0.0, ""))[0]:
+                best[person] = (strength, m)
     return best
+
+
+def _best_tie(best: dict[str, tuple[float, str]], person: str) -> tuple[float, str | None]:
+    return best.get(person, (0.0, None))
 
 
 def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list[EventRoi]:
     """One row per event a member attended, most recent first."""
     team = set(members)
+    best = best_ties(view, members)
     rows = []
     for event_id, attendees in view.snap.attendees.items():
         if not attendees & team:
@@ -63,7 +69,7 @@ def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list
         followed = strong_ties = 0
         total = 0.0
         for person in met:
-            strength, _ = _best_tie(view, members, person)
+            strength, _ = _best_tie(best, person)
             total += strength
             strong_ties += strength >= strong
             if any(
@@ -86,14 +92,13 @@ def channel_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> li
     with_channel: Counter[str] = Counter()
     started: Counter[str] = Counter()
     seen: set[str] = set()
+    best = best_ties(view, members)
     for member in members:
-        if member not in view.graph:
-            continue
-        for person, data in view.graph[member].items():
-            if person in team or person in seen or data["strength"] < strong:
+        for person, strength in view.ties_of(member):
+            if person in team or person in seen or strength < strong:
                 continue
             seen.add(person)
-            best_strength, best_member = _best_tie(view, members, person)
+            best_strength, best_member = _best_tie(best, person)
             facts = [f for f in view.snap.pair_facts(best_member or member, person) if f.at is None or f.at <= view.as_of]
             channels = {f.channel for f in facts if f.channel != "organization"}
             for channel in channels:

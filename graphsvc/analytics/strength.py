@@ -9,8 +9,9 @@ raises strength without passing 1 (multiplexity). Components:
 * one per shared event: ``weight x size_factor(n) x decay(age)``, after Newman (2001);
 * one for all interactions together (messages, meetings, calls, introductions):
   ``weight x intensity x recency x reciprocity x duration`` with intensity log-scaled;
-* one for mutual contacts (Gilbert & Karahalios's structural dimension), only on ties that
-  already have other evidence;
+* one for mutual contacts (Gilbert & Karahalios's structural dimension): the people both
+  share direct evidence with, only on ties with direct evidence of their own (co-attendees of
+  an event are that event's part, never mutual contacts too);
 * one for working at the same (small enough) organization.
 
 Decay is exponential towards a floor: ``floor + (1 - floor) x 0.5 ** (age / half_life)``.
@@ -24,9 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from graphsvc import foreground
 from graphsvc.model import INTERACTION_KINDS, EvidenceKind
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Fact, Snapshot
 
@@ -196,8 +196,8 @@ def contributions(
                 parts.append(Contribution(fact.kind, fact.channel, value, fact.at, (fact,)))
     if interactions:
         parts.append(_interactions(interactions, as_of, model))
-    substantive = [p for p in parts if p.kind != SAME_ORGANIZATION]
-    if mutual and substantive:
+    direct = [p for p in parts if p.kind not in (SAME_ORGANIZATION, CO_ATTENDANCE)]
+    if mutual and direct:
         value = model.mutual_weight * min(1.0, mutual / model.mutual_full_count)
         parts.append(Contribution("mutual_contacts", "network", value, None, (), count=mutual))
     parts.sort(key=lambda c: (-c.value, c.kind, c.event_id or "", c.at or datetime.min.replace(tzinfo=as_of.tzinfo)))
@@ -248,54 +248,35 @@ def level_of(parts: Iterable[Contribution], model: StrengthModel = DEFAULT_MODEL
     return next(level for level in LEVEL_ORDER if level in levels)
 
 
-def _is_substantive(facts: list[Fact], snap: Snapshot, model: StrengthModel) -> bool:
-    """Whether a pair's facts show more than co-presence (counts towards mutual contacts)."""
-    for fact in facts:
-        if fact.kind == SAME_ORGANIZATION:
-            continue
-        if fact.kind == CO_ATTENDANCE and snap.event_size.get(fact.event_id or "", 2) > model.small_event_max_size:
-            continue
-        return True
-    return False
+def mutual_contacts(snap: Snapshot, a: str, b: str) -> int:
+    """How many people both ``a`` and ``b`` share direct evidence with (connections, contacts,
+    follows, messages...). Co-attendance is not direct evidence: the other attendees of an event
+    the pair shared are that event's part already, and counting them again would count the
+    event twice."""
+    mine, theirs = snap.contacts.get(a), snap.contacts.get(b)
+    if not mine or not theirs:
+        return 0
+    if len(mine) > len(theirs):
+        mine, theirs = theirs, mine
+    return sum(1 for person in mine if person in theirs)
 
 
-def social_neighbours(snap: Snapshot, model: StrengthModel = DEFAULT_MODEL) -> dict[str, set[str]]:
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for (a, b), facts in snap.facts.items():
-        if _is_substantive(facts, snap, model):
-            neighbours[a].add(b)
-            neighbours[b].add(a)
-    return neighbours
+def tie_strength(snap: Snapshot, a: str, b: str, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> TieStrength | None:
+    """The tie between ``a`` and ``b`` at ``as_of`` (None when no evidence predates ``as_of``).
+
+    This is the reference: readable, one pair at a time. ``graphsvc.analytics.ties`` computes
+    the same strengths for many pairs at once, from arrays.
+    """
+    if a == b:
+        return None
+    return combine(contributions(snap.pair_facts(a, b), snap, as_of, model, mutual_contacts(snap, a, b)), model)
 
 
-def tie_strength(
-    snap: Snapshot,
-    a: str,
-    b: str,
-    as_of: datetime,
-    model: StrengthModel = DEFAULT_MODEL,
-    neighbours: dict[str, set[str]] | None = None,
-) -> TieStrength | None:
-    """The tie between ``a`` and ``b`` at ``as_of`` (None when no evidence predates ``as_of``)."""
-    facts = snap.pair_facts(a, b)
-    mutual = 0
-    if neighbours is not None:
-        mutual = len(neighbours.get(a, set()) & neighbours.get(b, set()))
-    return combine(contributions(facts, snap, as_of, model, mutual), model)
+def tie_graph(snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL) -> "nx.Graph":
+    """The fully materialised tie graph at ``as_of``: edge attributes ``strength``, ``cost`` (-log strength), ``level``.
 
-
-def tie_graph(
-    snap: Snapshot,
-    as_of: datetime,
-    model: StrengthModel = DEFAULT_MODEL,
-    *,
-    neighbours: dict[str, set[str]] | None = None,
-    pause: Callable[[], None] | None = None,
-) -> "nx.Graph":
-    """The weighted tie graph at ``as_of``: edge attributes ``strength``, ``cost`` (-log strength), ``level``.
-
-    ``neighbours`` is ``social_neighbours(snap, model)`` when the caller has it already. ``pause`` is
-    called every few hundred ties: a view built in the background uses it to step aside for requests.
+    The reference the analytics core is checked against on small networks: it expands every
+    event into all its pairs, which is quadratic in event sizes. Analytics never build it.
 
     >>> g = tie_graph(Snapshot("ws", 0, ()), datetime(2026, 1, 1))
     >>> g.number_of_edges()
@@ -303,40 +284,24 @@ def tie_graph(
     """
     import networkx as nx
 
-    if neighbours is None:
-        neighbours = social_neighbours(snap, model)
+    pairs = set(snap.facts)
+    for event_id, people in snap.attendees.items():
+        if len(people) <= snap.max_event_size:
+            ordered = sorted(people)
+            pairs.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+    by_org: dict[str, list[str]] = defaultdict(list)
+    for person, org in snap.organization_key.items():
+        by_org[org].append(person)
+    for people in by_org.values():
+        ordered = sorted(people)
+        pairs.update((x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :])
     graph = nx.Graph()
     graph.add_nodes_from(sorted(snap.people))
-    empty: set[str] = set()
-    for done, ((a, b), facts) in enumerate(snap.facts.items(), 1):
-        mutual = len(neighbours.get(a, empty) & neighbours.get(b, empty)) if a in neighbours and b in neighbours else 0
-        tie = combine(contributions(facts, snap, as_of, model, mutual), model)
+    for a, b in sorted(pairs):
+        tie = tie_strength(snap, a, b, as_of, model)
         if tie is not None and tie.strength > 0:
             graph.add_edge(a, b, strength=tie.strength, cost=-math.log(tie.strength), level=tie.level)
-        if pause is not None and done % foreground.PAUSE_EVERY == 0:
-            pause()
     return graph
 
 
-@dataclass
-class TieView:
-    """Everything analytics need at one ``as_of``: the snapshot, the tie graph, the explanations."""
-
-    snap: Snapshot
-    as_of: datetime
-    graph: "nx.Graph"
-    neighbours: dict[str, set[str]]
-    model: StrengthModel = DEFAULT_MODEL
-    #: Derived structures analytics compute once per view (e.g. the structural graph).
-    cache: dict[object, object] = field(default_factory=dict)
-
-    def tie(self, a: str, b: str) -> TieStrength | None:
-        return tie_strength(self.snap, a, b, self.as_of, self.model, self.neighbours)
-
-
-def tie_view(
-    snap: Snapshot, as_of: datetime, model: StrengthModel = DEFAULT_MODEL, *, pause: Callable[[], None] | None = None
-) -> TieView:
-    """The tie view at ``as_of``; ``pause`` as for ``tie_graph``."""
-    neighbours = social_neighbours(snap, model)
-    return TieView(snap, as_of, tie_graph(snap, as_of, model, neighbours=neighbours, pause=pause), neighbours, model)
+from graphsvc.analytics.view import TieView, tie_view  # noqa: E402  (the view builds on the model above)

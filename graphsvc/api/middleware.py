@@ -109,38 +109,36 @@ class EdgeMiddleware:
 
         caller: Caller | None = None
         path = scope.get("path", "")
-        # Counted as in flight from the first byte to the last, so a view building in the background waits for it.
-        with self.service.foreground.serving():
-            try:
-                if path == "/graphql":
-                    failure, caller = await asyncio.to_thread(self._authenticate, headers)
-                    if failure:
-                        await respond(*failure)
-                        return
-                    declared = headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > self.max_body:
-                        await respond(*_error(413, "PAYLOAD_TOO_LARGE", f"the request is larger than {self.max_body} bytes"))
-                        return
-                    scope = {**scope, "state": {**scope.get("state", {}), "caller": caller}}
-                    await asyncio.wait_for(self.app(scope, self._counting(receive), send_wrapper), timeout=self.timeout)
-                else:
-                    await self.app(scope, receive, send_wrapper)
-            except BodyTooLarge:
-                if not state["started"]:
+        try:
+            if path == "/graphql":
+                failure, caller = await asyncio.to_thread(self._authenticate, headers)
+                if failure:
+                    await respond(*failure)
+                    return
+                declared = headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > self.max_body:
                     await respond(*_error(413, "PAYLOAD_TOO_LARGE", f"the request is larger than {self.max_body} bytes"))
-            except asyncio.TimeoutError:
-                if not state["started"]:
-                    await respond(*_error(504, "TIMEOUT", f"the request took longer than {self.timeout:g} s"))
-            finally:
-                elapsed = time.perf_counter() - started
-                route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
-                self.metrics.requests.labels(route, str(state["status"])).inc()
-                self.metrics.latency.labels(route).observe(elapsed)
-                access_log.info(json.dumps({
-                    "event": "request", "request_id": request_id, "method": scope.get("method"), "path": route,
-                    "status": state["status"], "duration_ms": round(elapsed * 1000, 2),
-                    "workspace": caller.workspace_id if caller else None, "token": caller.token_id if caller else None,
-                }))
+                    return
+                scope = {**scope, "state": {**scope.get("state", {}), "caller": caller}}
+                await asyncio.wait_for(self.app(scope, self._counting(receive), send_wrapper), timeout=self.timeout)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        except BodyTooLarge:
+            if not state["started"]:
+                await respond(*_error(413, "PAYLOAD_TOO_LARGE", f"the request is larger than {self.max_body} bytes"))
+        except asyncio.TimeoutError:
+            if not state["started"]:
+                await respond(*_error(504, "TIMEOUT", f"the request took longer than {self.timeout:g} s"))
+        finally:
+            elapsed = time.perf_counter() - started
+            route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+            self.metrics.requests.labels(route, str(state["status"])).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            access_log.info(json.dumps({
+                "event": "request", "request_id": request_id, "method": scope.get("method"), "path": route,
+                "status": state["status"], "duration_ms": round(elapsed * 1000, 2),
+                "workspace": caller.workspace_id if caller else None, "token": caller.token_id if caller else None,
+            }))
 
     def _authenticate(self, headers: dict[str, str]) -> tuple[tuple[int, bytes] | None, Caller | None]:
         failure, caller = authenticate_bearer(self.service, headers.get("authorization", ""), production=self.production)

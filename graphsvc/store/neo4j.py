@@ -1243,6 +1243,10 @@ class Neo4jStore:
         )
         return int(self._read_consistent(workspace_id, lambda tx: tx.run(query, ws=workspace_id).single()["n"]))
 
+    def store_id(self) -> str:
+        rows = self._read("CALL db.info() YIELD id RETURN id")
+        return f"{self.database}:{rows[0]['id']}"
+
     @_guarded
     def data_version(self, workspace_id: str) -> int:
         rows = self._read("MATCH (w:Workspace {id: $ws}) RETURN coalesce(w.dataVersion, 0) AS v", ws=workspace_id)
@@ -1573,27 +1577,26 @@ def knows_ties(snap: Any, as_of: datetime, levels: Iterable[Any] | None = None) 
     """The ties of ``snap`` at ``as_of`` that ``project_knows`` writes, sorted by pair:
     ``(a, b, strength, level, last_contact, channels)`` with ``a < b``.
 
-    The same ties as ``tie_view(snap, as_of)``: every edge of its graph whose level is in
-    ``levels`` (default: the warm levels: interaction, small event, connection; pass
-    ``list(EvidenceLevel)`` for all), with ``view.tie(a, b)``'s strength, level, last contact
-    and channels. For warm levels only pairs with more than co-presence can qualify, so only
-    those are evaluated: the same ties without building the whole tie graph, which large
-    events make quadratic.
+    Every tie whose level is in ``levels`` (default: the warm levels: interaction, small event,
+    connection; pass ``list(EvidenceLevel)`` for all), with ``tie_strength``'s strength, level,
+    last contact and channels. A warm tie rests on direct evidence or a small event, so only
+    direct pairs and the pairs of small events are evaluated: no large event is ever expanded
+    into its pairs. All levels (for Cypher path answers) do expand every event.
     """
-    from graphsvc.analytics.strength import WARM_LEVELS, social_neighbours, tie_strength, tie_view
+    from graphsvc.analytics.strength import WARM_LEVELS, tie_strength
+    from graphsvc.analytics.view import tie_view
 
     wanted = set(WARM_LEVELS if levels is None else levels)
-    ties = []
+    view = tie_view(snap, as_of)
+    ids = view.arrays.ids
     if wanted <= set(WARM_LEVELS):
-        neighbours = social_neighbours(snap)
-        pairs = sorted((a, b) for a in neighbours for b in neighbours[a] if a < b)
-        tie_of = lambda a, b: tie_strength(snap, a, b, as_of, neighbours=neighbours)  # noqa: E731
+        first, second = view.ties.warm_pairs()
+        pairs = [(ids[a], ids[b]) for a, b in zip(first.tolist(), second.tolist())]
     else:
-        view = tie_view(snap, as_of)
-        pairs = sorted((min(a, b), max(a, b)) for a, b in view.graph.edges())
-        tie_of = view.tie
-    for a, b in pairs:
-        tie = tie_of(a, b)
+        pairs = [(ids[a], ids[b]) for a in range(len(ids)) for b in view.ties.row(a)[0].tolist() if a < b]
+    ties = []
+    for a, b in sorted(pairs):
+        tie = tie_strength(snap, a, b, as_of)
         if tie is not None and tie.strength > 0 and tie.level in wanted:
             ties.append((a, b, tie.strength, tie.level.value, tie.last_contact, tie.channels))
     return ties

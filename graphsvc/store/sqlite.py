@@ -123,6 +123,12 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE block_versions (workspace_id TEXT PRIMARY KEY, version TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 10: an identity for this database, so files derived from it (the evidence arrays) are never
+    #     taken for those of another database that happens to have the same data versions
+    """
+    CREATE TABLE store_identity (id TEXT NOT NULL);
+    INSERT INTO store_identity VALUES (lower(hex(randomblob(16))));
+    """,
 ]
 
 
@@ -470,6 +476,9 @@ class SQLiteStore:
     def data_version(self, workspace_id: str) -> int:
         row = self._db.execute("SELECT version FROM data_versions WHERE workspace_id = ?", (workspace_id,)).fetchone()
         return int(row[0]) if row else 0
+
+    def store_id(self) -> str:
+        return str(self._db.execute("SELECT id FROM store_identity").fetchone()[0])
 
     # import jobs ---------------------------------------------------------------------------
     def _job_args(self, job: ImportJob) -> tuple:

@@ -13,10 +13,9 @@ TieKey = tuple[float, str]
 
 
 async def ties_page(info: Info, person_id: str, first: int, after: str | None, as_of: datetime | None, min_strength: float) -> Connection[TieType]:
-    """The tie graph of the view already holds every tie's strength: only the page's ties are explained."""
+    """The person's row of the view holds every tie's strength: only the page's ties are explained."""
     view = await info.context.loaders.view(as_of)
-    neighbours = view.graph.adj.get(person_id, {})
-    keys: list[TieKey] = sorted((-data["strength"], other) for other, data in neighbours.items() if data["strength"] >= min_strength)
+    keys: list[TieKey] = sorted((-strength, other) for other, strength in view.ties_of(person_id) if strength >= min_strength)
     page = paginate(keys, lambda key: key, "tie", first, after)
     nodes = [TieType.of(person_id, other, view.tie(person_id, other), view) for _, other in page.items]
     return Connection.of(nodes, page.cursors, page.total, page.has_next)

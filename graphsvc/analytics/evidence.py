@@ -1,0 +1,205 @@
+"""A workspace's evidence as arrays: what the analytics core reads, independent of ``as_of``.
+
+Built once per data version from a ``Snapshot``; everything is indexed by integers:
+
+* people: ``ids`` sorted (so comparing indices is comparing ids), ``index`` the inverse;
+* attendances as two CSR views, person -> events (``person_events``) and event -> people
+  (``event_people``), with each event's size and date;
+* direct pairs (any evidence but co-attendance and organization) ``pair_a < pair_b``, sorted,
+  with a per-person CSR over them, and each pair's count of mutual contacts;
+* the pairs' facts as columns (pair, kind, channel, time, direction);
+* the organization of each person whose organization is small enough to count as a tie.
+
+Nothing here grows with the square of an event's size: an event is its list of attendees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from graphsvc.snapshot import Snapshot
+
+__all__ = ["EvidenceArrays", "KINDS", "micros"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: Fact kinds by code (the order is part of nothing persistent: codes are rebuilt with the arrays).
+KINDS = (
+    "connection", "contact", "follow", "invitation", "endorsement",
+    "message", "call", "meeting", "introduction", "recommendation",
+)
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+DIRECTIONS = ("mutual", "forward", "backward")
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (``timedelta`` arithmetic, no float)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, sorted cols, order) of the CSR with ``cols`` sorted within each row."""
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr, cols[order], order
+
+
+@dataclass
+class EvidenceArrays:
+    ids: list[str]
+    index: dict[str, int]
+    members: np.ndarray  # person indices of the workspace's members
+    # events
+    event_ids: list[str]
+    event_size: np.ndarray  # int64: distinct attendees
+    event_at: np.ndarray  # int64 microseconds (0 where undated)
+    event_dated: np.ndarray  # bool
+    person_events_ptr: np.ndarray
+    person_events: np.ndarray  # int64 event indices, sorted per person
+    event_people_ptr: np.ndarray
+    event_people: np.ndarray  # int64 person indices, sorted per event
+    # organizations small enough to be a tie (-1: none), by their normalised names
+    organization_keys: list[str]
+    organization: np.ndarray  # int64 per person
+    organization_ptr: np.ndarray
+    organization_people: np.ndarray
+    # direct pairs
+    pair_a: np.ndarray  # int64, pair_a < pair_b, sorted by (a, b)
+    pair_b: np.ndarray
+    partner_ptr: np.ndarray  # per person CSR over pairs
+    partner: np.ndarray  # the other person, sorted per person
+    partner_pair: np.ndarray  # the pair's index
+    mutual: np.ndarray  # int64 per pair: people both share direct evidence with
+    # facts of direct pairs
+    fact_pair: np.ndarray  # int64
+    fact_kind: np.ndarray  # int8 code in KINDS
+    fact_channel: np.ndarray  # int16 code in channels
+    fact_at: np.ndarray  # int64 microseconds (0 where undated)
+    fact_dated: np.ndarray  # bool
+    fact_direction: np.ndarray  # int8 code in DIRECTIONS (relative to the pair's sorted order)
+    fact_offset: np.ndarray  # int32 seconds east of UTC each fact's time was written with
+    channels: list[str]
+    max_event_size: int
+    # organizations as written (for labels), any size (-1: none)
+    written_organizations: list[str]
+    written_organization: np.ndarray  # int64 per person
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_snapshot(cls, snap: Snapshot) -> "EvidenceArrays":
+        ids = sorted(snap.people)
+        index = {person: i for i, person in enumerate(ids)}
+        n = len(ids)
+        members = np.asarray(sorted(index[m] for m in snap.members if m in index), dtype=np.int64)
+
+        event_ids = sorted(snap.attendees)
+        event_index = {e: i for i, e in enumerate(event_ids)}
+        sizes = np.asarray([snap.event_size.get(e, len(snap.attendees[e])) for e in event_ids], dtype=np.int64)
+        at = np.zeros(len(event_ids), dtype=np.int64)
+        dated = np.zeros(len(event_ids), dtype=bool)
+        for i, e in enumerate(event_ids):
+            event = snap.events.get(e)
+            if event is not None and event.starts_at is not None:
+                at[i] = micros(event.starts_at)
+                dated[i] = True
+        att_person = np.fromiter((index[p] for e in event_ids for p in snap.attendees[e]), dtype=np.int64)
+        att_event = np.repeat(np.arange(len(event_ids), dtype=np.int64), [len(snap.attendees[e]) for e in event_ids])
+        pe_ptr, pe, _ = _csr(att_person, att_event, n)
+        ep_ptr, ep, _ = _csr(att_event, att_person, len(event_ids))
+
+        org_names = sorted(set(snap.organization_key.values()))
+        org_index = {o: i for i, o in enumerate(org_names)}
+        organization = np.full(n, -1, dtype=np.int64)
+        for person, org in snap.organization_key.items():
+            if person in index:
+                organization[index[person]] = org_index[org]
+        who = np.flatnonzero(organization >= 0)
+        org_ptr, org_people, _ = _csr(organization[who], who.astype(np.int64), len(org_names))
+
+        pairs = sorted((index[a], index[b]) for a, b in snap.facts)
+        pair_a = np.asarray([a for a, _ in pairs], dtype=np.int64)
+        pair_b = np.asarray([b for _, b in pairs], dtype=np.int64)
+        rows = np.concatenate([pair_a, pair_b])
+        cols = np.concatenate([pair_b, pair_a])
+        which = np.concatenate([np.arange(len(pairs), dtype=np.int64)] * 2)
+        partner_ptr, partner, order = _csr(rows, cols, n)
+        partner_pair = which[order]
+
+        channels = sorted({f.channel for facts in snap.facts.values() for f in facts})
+        channel_code = {c: i for i, c in enumerate(channels)}
+        kinds, chans, times, has_time, directions, owners, offsets = [], [], [], [], [], [], []
+        for p, (a, b) in enumerate(pairs):
+            for fact in snap.facts[(ids[a], ids[b])]:
+                code = KIND_CODE.get(fact.kind)
+                if code is None:
+                    continue
+                owners.append(p)
+                kinds.append(code)
+                chans.append(channel_code[fact.channel])
+                times.append(micros(fact.at) if fact.at is not None else 0)
+                has_time.append(fact.at is not None)
+                directions.append(DIRECTIONS.index(fact.direction))
+                offset = fact.at.utcoffset() if fact.at is not None else None
+                offsets.append(int(offset.total_seconds()) if offset is not None else 0)
+        written = sorted(set(snap.organization.values()))
+        written_index = {o: i for i, o in enumerate(written)}
+        written_organization = np.full(n, -1, dtype=np.int64)
+        for person, org in snap.organization.items():
+            if person in index:
+                written_organization[index[person]] = written_index[org]
+        arrays = cls(
+            ids, index, members, event_ids, sizes, at, dated, pe_ptr, pe, ep_ptr, ep,
+            org_names, organization, org_ptr, org_people, pair_a, pair_b, partner_ptr, partner, partner_pair,
+            np.zeros(len(pairs), dtype=np.int64),
+            np.asarray(owners, dtype=np.int64), np.asarray(kinds, dtype=np.int8), np.asarray(chans, dtype=np.int16),
+            np.asarray(times, dtype=np.int64), np.asarray(has_time, dtype=bool), np.asarray(directions, dtype=np.int8),
+            np.asarray(offsets, dtype=np.int32), channels, snap.max_event_size, written, written_organization,
+        )
+        arrays.mutual = arrays._mutual_counts()
+        return arrays
+
+    # ------------------------------------------------------------------ helpers
+    def gather(self, indptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``values`` of all ``rows`` of a CSR, concatenated, and the row (position in ``rows``) of each."""
+        first = indptr[rows]
+        lengths = indptr[rows + 1] - first
+        total = int(lengths.sum())
+        if total == 0:
+            return values[:0], np.empty(0, dtype=np.int64)
+        shift = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        return values[shift + np.arange(total, dtype=np.int64)], owner
+
+    def pair_index(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The direct pair of each ``(a[i], b[i])`` (order free), or -1."""
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keys = self.pair_a * self.n + self.pair_b
+        wanted = lo * self.n + hi
+        at = np.searchsorted(keys, wanted)
+        at = np.minimum(at, max(len(keys) - 1, 0))
+        if not len(keys):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        return np.where(keys[at] == wanted, at, -1)
+
+    def _mutual_counts(self) -> np.ndarray:
+        """Per pair, how many people both of its people share direct evidence with (a triangle count
+        per pair, walking the partners of the pair's less connected side)."""
+        m = len(self.pair_a)
+        if m == 0:
+            return np.zeros(0, dtype=np.int64)
+        degree = np.diff(self.partner_ptr)
+        small_a = degree[self.pair_a] <= degree[self.pair_b]
+        side = np.where(small_a, self.pair_a, self.pair_b)
+        other = np.where(small_a, self.pair_b, self.pair_a)
+        partners, owner = self.gather(self.partner_ptr, self.partner, side)
+        found = self.pair_index(other[owner], partners) >= 0
+        found &= partners != other[owner]
+        return np.bincount(owner[found], minlength=m).astype(np.int64)

@@ -1,0 +1,261 @@
+"""The evidence arrays persisted beside the store, so a new process starts from them.
+
+Reading a team's whole evidence from the store (every connection, attendance and person) takes
+seconds; loading the arrays it becomes takes milliseconds. ``EvidenceCache.snapshot`` gives a
+workspace's snapshot at its current data version:
+
+1. from memory, when this process built or loaded it already;
+2. else from ``<directory>/<store>-<workspace>.npz``, when the file's header names this store
+   (``Store.store_id``), this workspace and this data version, and its checksum holds;
+3. else by reading the store (``build_snapshot``), after which the file is written anew
+   (to a temporary name, then renamed: a reader never sees half a file).
+
+A missing, stale, truncated or corrupt file is never an error, only a rebuild. A snapshot loaded
+from a file is the same snapshot: its mappings (facts, attendees, contacts...) are views over
+the arrays, materialised per key when asked (``ArraySnapshot``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import zipfile
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphsvc.analytics.evidence import DIRECTIONS, EPOCH, KINDS, EvidenceArrays
+from graphsvc.model import Event
+from graphsvc.snapshot import Fact, Pair, Snapshot, build_snapshot
+from graphsvc.store.protocol import Store
+
+__all__ = ["EvidenceCache", "load_snapshot", "save_snapshot"]
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the file's layout or the meaning of an array changes: older files are rebuilt.
+FORMAT = 1
+_ARRAYS = (
+    "members", "event_size", "event_at", "event_dated", "person_events_ptr", "person_events", "event_people_ptr",
+    "event_people", "organization", "organization_ptr", "organization_people", "pair_a", "pair_b", "partner_ptr",
+    "partner", "partner_pair", "mutual", "fact_pair", "fact_kind", "fact_channel", "fact_at", "fact_dated",
+    "fact_direction", "fact_offset", "written_organization",
+)
+_LISTS = ("ids", "event_ids", "organization_keys", "channels", "written_organizations")
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in _ARRAYS:
+        value = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{value.dtype.str}:{value.shape}".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def save_snapshot(path: Path, snap: Snapshot, arrays: EvidenceArrays, store_id: str) -> None:
+    """Write ``arrays`` (of ``snap``) and what the snapshot needs besides them to ``path``, atomically."""
+    values = {name: getattr(arrays, name) for name in _ARRAYS}
+    header = {
+        "format": FORMAT,
+        "store": store_id,
+        "workspace": snap.workspace_id,
+        "version": snap.version,
+        "checksum": _checksum(values),
+        "members": list(snap.members),
+        "max_event_size": arrays.max_event_size,
+        "events": [
+            [e.id, e.name, e.starts_at.isoformat() if e.starts_at else None, e.kind, e.source_format]
+            for e in (snap.events[i] for i in arrays.event_ids if i in snap.events)
+        ],
+        **{name: getattr(arrays, name) for name in _LISTS},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **values)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int) -> Snapshot | None:
+    """The snapshot saved in ``path`` if it is this store's, workspace's and data version's and
+    intact; None otherwise (missing, stale, another format, truncated or corrupt)."""
+    try:
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+            header = json.loads(bytes(data["header"]).decode())
+            if (header.get("format"), header.get("store"), header.get("workspace"), header.get("version")) != (
+                FORMAT, store_id, workspace_id, version,
+            ):
+                return None
+            values = {name: data[name] for name in _ARRAYS}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        logger.warning("ignoring the unreadable evidence file %s: %s", path, exc)
+        return None
+    if _checksum(values) != header.get("checksum"):
+        logger.warning("ignoring the evidence file %s: its checksum does not match", path)
+        return None
+    ids = header["ids"]
+    arrays = EvidenceArrays(
+        ids=ids, index={person: i for i, person in enumerate(ids)}, event_ids=header["event_ids"],
+        organization_keys=header["organization_keys"], channels=header["channels"],
+        written_organizations=header["written_organizations"], max_event_size=header["max_event_size"], **values,
+    )
+    events = {
+        e[0]: Event(e[0], e[1], datetime.fromisoformat(e[2]) if e[2] else None, e[3], e[4]) for e in header["events"]
+    }
+    return ArraySnapshot.of(arrays, workspace_id, version, tuple(header["members"]), events)
+
+
+class EvidenceCache:
+    """Per workspace, the snapshot of the store's current data (memory, then file, then store)."""
+
+    def __init__(self, store: Store, directory: Path | None) -> None:
+        self.store = store
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._snapshots: dict[str, Snapshot] = {}
+        self._store_id: str | None = None
+
+    def path(self, workspace_id: str) -> Path | None:
+        if self.directory is None:
+            return None
+        if self._store_id is None:
+            self._store_id = self.store.store_id()
+        name = hashlib.sha256(f"{self._store_id}\x1f{workspace_id}".encode()).hexdigest()[:24]
+        return self.directory / f"{name}.npz"
+
+    def snapshot(self, workspace_id: str) -> Snapshot:
+        from graphsvc.analytics.view import evidence_arrays
+
+        version = self.store.data_version(workspace_id)
+        with self._lock:
+            cached = self._snapshots.get(workspace_id)
+            if cached is not None and cached.version == version:
+                return cached
+            path = self.path(workspace_id)
+            snap = load_snapshot(path, self._store_id or "", workspace_id, version) if path else None
+            if snap is None:
+                snap = build_snapshot(self.store, workspace_id)
+                if path is not None:
+                    try:
+                        save_snapshot(path, snap, evidence_arrays(snap), self._store_id or "")
+                    except OSError as exc:  # a read-only data dir costs speed, never an answer
+                        logger.warning("could not write the evidence file %s: %s", path, exc)
+            self._snapshots[workspace_id] = snap
+            return snap
+
+
+# ---------------------------------------------------------------------------------------------
+# A snapshot whose mappings are views over the arrays
+
+
+def _when(micros: int, offset: int) -> datetime:
+    moment = EPOCH + timedelta(microseconds=micros)
+    return moment.astimezone(timezone(timedelta(seconds=offset))) if offset else moment
+
+
+class _Facts(Mapping[Pair, list[Fact]]):
+    def __init__(self, a: EvidenceArrays) -> None:
+        self.a = a
+        self._starts = np.searchsorted(a.fact_pair, np.arange(len(a.pair_a) + 1))
+
+    def _facts(self, p: int) -> list[Fact]:
+        a = self.a
+        facts = []
+        for row in range(int(self._starts[p]), int(self._starts[p + 1])):
+            at = _when(int(a.fact_at[row]), int(a.fact_offset[row])) if a.fact_dated[row] else None
+            facts.append(Fact(KINDS[a.fact_kind[row]], a.channels[a.fact_channel[row]], at, None, DIRECTIONS[a.fact_direction[row]]))
+        return facts
+
+    def __getitem__(self, key: Pair) -> list[Fact]:
+        first, second = self.a.index.get(key[0]), self.a.index.get(key[1])
+        if first is None or second is None or first >= second:
+            raise KeyError(key)
+        p = int(self.a.pair_index(np.asarray([first]), np.asarray([second]))[0])
+        if p < 0:
+            raise KeyError(key)
+        return self._facts(p)
+
+    def __iter__(self) -> Iterator[Pair]:
+        ids = self.a.ids
+        return ((ids[x], ids[y]) for x, y in zip(self.a.pair_a.tolist(), self.a.pair_b.tolist()))
+
+    def __len__(self) -> int:
+        return len(self.a.pair_a)
+
+    def items(self) -> Any:
+        ids = self.a.ids
+        return [((ids[x], ids[y]), self._facts(p)) for p, (x, y) in enumerate(zip(self.a.pair_a.tolist(), self.a.pair_b.tolist()))]
+
+
+class _Rows(Mapping[str, set[str]]):
+    """``key id -> set of ids`` from a CSR over integer keys."""
+
+    def __init__(self, keys: list[str], index: dict[str, int], indptr: np.ndarray, values: np.ndarray, names: list[str]) -> None:
+        self.keys_, self.index, self.indptr, self.values, self.names = keys, index, indptr, values, names
+
+    def __getitem__(self, key: str) -> set[str]:
+        i = self.index.get(key)
+        if i is None or self.indptr[i] == self.indptr[i + 1]:
+            raise KeyError(key)
+        names = self.names
+        return {names[v] for v in self.values[self.indptr[i] : self.indptr[i + 1]].tolist()}
+
+    def __iter__(self) -> Iterator[str]:
+        counts = np.diff(self.indptr)
+        return (self.keys_[i] for i in np.flatnonzero(counts).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.diff(self.indptr)))
+
+
+class _Labels(Mapping[str, str]):
+    """``person id -> label`` from a per-person index into ``labels`` (-1: none)."""
+
+    def __init__(self, a: EvidenceArrays, which: np.ndarray, labels: list[str]) -> None:
+        self.a, self.which, self.labels = a, which, labels
+
+    def __getitem__(self, key: str) -> str:
+        i = self.a.index.get(key)
+        if i is None or self.which[i] < 0:
+            raise KeyError(key)
+        return self.labels[self.which[i]]
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self.a.ids
+        return (ids[i] for i in np.flatnonzero(self.which >= 0).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.which >= 0))
+
+
+class ArraySnapshot:
+    """Builds a ``Snapshot`` whose mappings read the arrays (see the module docstring)."""
+
+    @staticmethod
+    def of(a: EvidenceArrays, workspace_id: str, version: int, members: tuple[str, ...], events: dict[str, Event]) -> Snapshot:
+        event_index = {e: i for i, e in enumerate(a.event_ids)}
+        snap = Snapshot(
+            workspace_id, version, members, set(a.ids), _Facts(a),  # type: ignore[arg-type]
+            events=events,
+            event_size=dict(zip(a.event_ids, a.event_size.tolist())),
+            attendees=_Rows(a.event_ids, event_index, a.event_people_ptr, a.event_people, a.ids),  # type: ignore[arg-type]
+            organization=_Labels(a, a.written_organization, a.written_organizations),  # type: ignore[arg-type]
+            events_of=_Rows(a.ids, a.index, a.person_events_ptr, a.person_events, a.event_ids),  # type: ignore[arg-type]
+            organization_key=_Labels(a, a.organization, a.organization_keys),  # type: ignore[arg-type]
+            contacts=_Rows(a.ids, a.index, a.partner_ptr, a.partner, a.ids),  # type: ignore[arg-type]
+            max_event_size=a.max_event_size,
+        )
+        snap.derived["arrays"] = a
+        return snap

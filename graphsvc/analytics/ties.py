@@ -1,0 +1,341 @@
+"""Every tie's strength at one ``as_of``, computed from the evidence arrays when asked.
+
+A tie's strength is the noisy-OR of its parts (``graphsvc.analytics.strength``): its direct
+parts (social facts, interactions), one part per event both attended, a part for working at the
+same small organization, and a mutual-contacts part. Only the direct parts belong to a pair;
+everything else belongs to an event or an organization. So ``Ties``
+
+* computes, in one vectorised pass, each event's part (size and date), each direct pair's
+  parts, and each person's upper bound on the strength of any tie they have;
+* and derives a person's ties (``row``) or any list of pairs' strengths (``strengths``) on
+  demand by accumulating those parts per neighbour: an event is never expanded into pairs
+  until someone asks for one of its attendees.
+
+Parts are combined in the order the reference (``strength.combine``) uses, largest first, so a
+strength computed here is the one ``tie_strength`` gives (to the last bit where the parts are
+the same floats; property tests compare them).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+import numpy as np
+
+from graphsvc.analytics.evidence import KINDS, EvidenceArrays, micros
+from graphsvc.analytics.strength import INTERACTION_UNITS, StrengthModel
+
+__all__ = ["Ties", "combine_parts"]
+
+_DAY_US = 86_400_000_000
+#: Entries (neighbours) of cached rows kept per view: ~40 bytes each.
+ROW_CACHE_ENTRIES = 4_000_000
+
+
+def _decay(age_days: np.ndarray, dated: np.ndarray, weight_floor: tuple[float, float]) -> np.ndarray:
+    floor, half_life = weight_floor
+    value = floor + (1.0 - floor) * 0.5 ** (np.maximum(age_days, 0.0) / half_life)
+    return np.where(dated, value, floor)
+
+
+def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct groups, strength of each): ``1 - prod(1 - value)`` over each group's values,
+    multiplied largest value first as ``strength.combine`` does, capped at ``max_strength``."""
+    if not len(groups):
+        return groups, np.empty(0)
+    order = np.lexsort((-values, groups))
+    g = groups[order]
+    v = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    lengths = np.diff(np.append(starts, len(g)))
+    remaining = 1.0 - v[starts]
+    several = np.flatnonzero(lengths > 1)
+    step = 1
+    while len(several):
+        remaining[several] *= 1.0 - v[starts[several] + step]
+        step += 1
+        several = several[lengths[several] > step]
+    return g[starts], np.minimum(1.0 - remaining, max_strength)
+
+
+class Ties:
+    """The ties of one workspace at one ``as_of`` (read-only after construction but for its row cache)."""
+
+    def __init__(self, arrays: EvidenceArrays, as_of: datetime, model: StrengthModel) -> None:
+        self.arrays = a = arrays
+        self.as_of = as_of
+        self.model = model
+        now = micros(as_of)
+        self.now = now
+        # events: a part per eligible event
+        event_age = (now - a.event_at) / 1e6 / 86400.0
+        size = a.event_size.astype(np.float64)
+        full = model.event_full_size
+        size_factor = np.where(a.event_size <= full, 1.0, np.sqrt((full - 1) / np.maximum(size - 1, 1.0)))
+        self.event_value = model.event.weight * size_factor * _decay(event_age, a.event_dated, (model.event.floor, model.event.half_life_days))
+        self.event_ok = (a.event_size >= 2) & (a.event_size <= a.max_event_size) & (~a.event_dated | (a.event_at <= now))
+        # direct parts, one row per part: (pair, value)
+        self.part_pair, self.part_value = self._direct_parts()
+        m = len(a.pair_a)
+        has_direct = np.zeros(m, dtype=bool)
+        has_direct[self.part_pair] = True
+        mutual_value = model.mutual_weight * np.minimum(1.0, a.mutual / model.mutual_full_count)
+        with_mutual = np.flatnonzero(has_direct & (a.mutual > 0))
+        self.part_pair = np.concatenate([self.part_pair, with_mutual])
+        self.part_value = np.concatenate([self.part_value, mutual_value[with_mutual]])
+        order = np.argsort(self.part_pair, kind="stable")
+        self.part_pair = self.part_pair[order]
+        self.part_value = self.part_value[order]
+        self.part_ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.part_pair, minlength=m), out=self.part_ptr[1:])
+        self.pair_live = has_direct  # the pair's direct evidence counts at as_of
+        self.organization_ok = a.organization >= 0
+        if len(a.organization_ptr) > 1:
+            org_size = np.diff(a.organization_ptr)
+            self.organization_ok &= np.where(a.organization >= 0, org_size[np.maximum(a.organization, 0)] >= 2, False)
+        self._lower_bounds: np.ndarray | None = None
+        self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._row_entries = 0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ parts
+    def _direct_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        a, model, now = self.arrays, self.model, self.now
+        live = ~a.fact_dated | (a.fact_at <= now)
+        kind = a.fact_kind
+        age = (now - a.fact_at) / 1e6 / 86400.0
+        pairs: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for code, name in enumerate(KINDS):
+            spec = model.social.get(name)
+            if spec is None:
+                continue
+            chosen = np.flatnonzero(live & (kind == code))
+            if len(chosen):
+                pairs.append(a.fact_pair[chosen])
+                values.append(spec.weight * _decay(age[chosen], a.fact_dated[chosen], (spec.floor, spec.half_life_days)))
+        units_of = np.zeros(len(KINDS))
+        is_interaction = np.zeros(len(KINDS), dtype=bool)
+        for code, name in enumerate(KINDS):
+            if name in INTERACTION_UNITS:
+                units_of[code] = INTERACTION_UNITS[name]
+                is_interaction[code] = True
+        chosen = np.flatnonzero(live & is_interaction[kind])
+        if len(chosen):
+            interaction_pairs, interaction_values = self._interaction_parts(chosen, units_of)
+            pairs.append(interaction_pairs)
+            values.append(interaction_values)
+        if not pairs:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return np.concatenate(pairs), np.concatenate(values)
+
+    def _interaction_parts(self, chosen: np.ndarray, units_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One part per pair for all its interactions (see ``strength._interactions``)."""
+        a, model, now = self.arrays, self.model, self.now
+        m = len(a.pair_a)
+        pair = a.fact_pair[chosen]
+        units = np.bincount(pair, weights=units_of[a.fact_kind[chosen]], minlength=m)
+        dated = a.fact_dated[chosen]
+        at = a.fact_at[chosen]
+        last = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
+        first = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+        np.maximum.at(last, pair[dated], at[dated])
+        np.minimum.at(first, pair[dated], at[dated])
+        any_dated = np.zeros(m, dtype=bool)
+        any_dated[pair[dated]] = True
+        direction = a.fact_direction[chosen]
+        mutual = np.zeros(m, dtype=bool)
+        forward = np.zeros(m, dtype=bool)
+        backward = np.zeros(m, dtype=bool)
+        mutual[pair[direction == 0]] = True
+        forward[pair[direction == 1]] = True
+        backward[pair[direction == 2]] = True
+        pairs = np.unique(pair)
+        u = units[pairs]
+        intensity = np.minimum(1.0, np.log1p(u) / math.log1p(model.interaction_full_units))
+        has = any_dated[pairs]
+        span_days = np.where(has, (last[pairs] - np.where(has, first[pairs], 0)) // _DAY_US, 0)
+        duration = np.where(has, np.minimum(1.0, span_days / model.duration_full_days), 0.0)
+        age = (now - np.where(has, last[pairs], 0)) / 1e6 / 86400.0
+        spec = model.interaction
+        recency = _decay(age, has, (spec.floor, spec.half_life_days))
+        reciprocal = mutual[pairs] | (forward[pairs] & backward[pairs])
+        values = spec.weight * intensity * recency * np.where(reciprocal, 1.0, model.one_way_factor) * (0.8 + 0.2 * duration)
+        return pairs, values
+
+    # ------------------------------------------------------------------ ties
+    def row(self, person: int) -> tuple[np.ndarray, np.ndarray]:
+        """(neighbours sorted, strengths) of ``person``'s ties at ``as_of``."""
+        with self._lock:
+            cached = self._rows.get(person)
+            if cached is not None:
+                self._rows.move_to_end(person)
+                return cached
+        result = self._compute_row(person)
+        with self._lock:
+            self._rows[person] = result
+            self._row_entries += len(result[0])
+            while self._row_entries > ROW_CACHE_ENTRIES and len(self._rows) > 1:
+                _, (gone, _) = self._rows.popitem(last=False)
+                self._row_entries -= len(gone)
+        return result
+
+    def _compute_row(self, person: int) -> tuple[np.ndarray, np.ndarray]:
+        a = self.arrays
+        groups: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        lo, hi = a.partner_ptr[person], a.partner_ptr[person + 1]
+        if hi > lo:
+            partners = a.partner[lo:hi]
+            pairs = a.partner_pair[lo:hi]
+            parts, owner = a.gather(self.part_ptr, self.part_value, pairs)
+            groups.append(partners[owner])
+            values.append(parts)
+        events = a.person_events[a.person_events_ptr[person] : a.person_events_ptr[person + 1]]
+        events = events[self.event_ok[events]]
+        if len(events):
+            people, owner = a.gather(a.event_people_ptr, a.event_people, events)
+            keep = people != person
+            groups.append(people[keep])
+            values.append(self.event_value[events][owner[keep]])
+        if self.organization_ok[person]:
+            org = a.organization[person]
+            mates = a.organization_people[a.organization_ptr[org] : a.organization_ptr[org + 1]]
+            mates = mates[mates != person]
+            groups.append(mates)
+            values.append(np.full(len(mates), self.model.same_organization_weight))
+        if not groups:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return combine_parts(np.concatenate(groups), np.concatenate(values), self.model.max_strength)
+
+    def strengths(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Strength at ``as_of`` of each pair ``(first[i], second[i])`` (0 where there is no tie)."""
+        a = self.arrays
+        first = np.asarray(first, dtype=np.int64)
+        second = np.asarray(second, dtype=np.int64)
+        q = len(first)
+        groups: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        pair = a.pair_index(first, second)
+        known = np.flatnonzero(pair >= 0)
+        if len(known):
+            parts, owner = a.gather(self.part_ptr, self.part_value, pair[known])
+            groups.append(known[owner])
+            values.append(parts)
+        events, owner = a.gather(a.person_events_ptr, a.person_events, first)
+        if len(events):
+            n_events = len(a.event_ids)
+            attendance = a.event_people  # event -> people, sorted per event: keys event * n + person are sorted
+            keys = np.repeat(np.arange(n_events, dtype=np.int64), np.diff(a.event_people_ptr)) * a.n + attendance
+            wanted = events * a.n + second[owner]
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            shared = (keys[at] == wanted) & self.event_ok[events] & (first[owner] != second[owner])
+            groups.append(owner[shared])
+            values.append(self.event_value[events[shared]])
+        same = self.organization_ok[first] & (a.organization[first] == a.organization[second]) & (first != second)
+        chosen = np.flatnonzero(same)
+        if len(chosen):
+            groups.append(chosen)
+            values.append(np.full(len(chosen), self.model.same_organization_weight))
+        result = np.zeros(q)
+        if groups:
+            which, strength = combine_parts(np.concatenate(groups), np.concatenate(values), self.model.max_strength)
+            result[which] = strength
+        return result
+
+    # ------------------------------------------------------------------ bounds for path search
+    def lower_bounds(self) -> np.ndarray:
+        """Per person, a lower bound on the cost ``-log(strength)`` of any tie they have.
+
+        The strongest tie a person can have combines at most their strongest direct pair (with
+        its mutual-contacts part), every event they attended and their organization, so
+        ``1 - (1 - best direct) x prod over their events (1 - event part) x (1 - organization
+        part)`` bounds every one of their ties from above."""
+        if self._lower_bounds is not None:
+            return self._lower_bounds
+        a, model = self.arrays, self.model
+        n = a.n
+        m = len(a.pair_a)
+        pair_strength = np.zeros(m)
+        if len(self.part_pair):
+            which, strength = combine_parts(self.part_pair, self.part_value, model.max_strength)
+            pair_strength[which] = strength
+        best = np.zeros(n)
+        np.maximum.at(best, a.pair_a, pair_strength)
+        np.maximum.at(best, a.pair_b, pair_strength)
+        log_keep = np.log1p(-best)
+        attended = np.repeat(np.arange(n, dtype=np.int64), np.diff(a.person_events_ptr))
+        ok = self.event_ok[a.person_events]
+        np.add.at(log_keep, attended[ok], np.log1p(-self.event_value[a.person_events[ok]]))
+        log_keep += np.where(self.organization_ok, math.log1p(-model.same_organization_weight), 0.0)
+        upper = np.minimum(1.0 - np.exp(log_keep), model.max_strength)
+        upper = np.minimum(upper * (1.0 + 1e-9) + 1e-12, model.max_strength)
+        with np.errstate(divide="ignore"):
+            bound = -np.log(upper)
+        bound = np.maximum(bound * (1.0 - 1e-9) - 1e-12, 0.0)
+        bound[upper <= 0.0] = np.inf
+        self._lower_bounds = bound
+        return bound
+
+    def spread(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every person v: (min over v's tie partners w of values[w], min over w of lb[w] + values[w]).
+
+        Partners are reached through live direct pairs, eligible events and organizations; an
+        event reaches its own attendees too (harmless: the caller keeps ``min(values, ...)``)."""
+        a = self.arrays
+        lb = self.lower_bounds()
+        plain = np.full(a.n, np.inf)
+        bounded = np.full(a.n, np.inf)
+        with_lb = lb + values
+        live = np.flatnonzero(self.pair_live)
+        if len(live):
+            pa, pb = a.pair_a[live], a.pair_b[live]
+            np.minimum.at(plain, pa, values[pb])
+            np.minimum.at(plain, pb, values[pa])
+            np.minimum.at(bounded, pa, with_lb[pb])
+            np.minimum.at(bounded, pb, with_lb[pa])
+        n_events = len(a.event_ids)
+        if n_events:
+            owner = np.repeat(np.arange(n_events, dtype=np.int64), np.diff(a.event_people_ptr))
+            ok = self.event_ok[owner]
+            people, owner = a.event_people[ok], owner[ok]
+            best_plain = np.full(n_events, np.inf)
+            best_bounded = np.full(n_events, np.inf)
+            np.minimum.at(best_plain, owner, values[people])
+            np.minimum.at(best_bounded, owner, with_lb[people])
+            np.minimum.at(plain, people, best_plain[owner])
+            np.minimum.at(bounded, people, best_bounded[owner])
+        orgs = len(a.organization_ptr) - 1
+        if orgs > 0:
+            who = np.flatnonzero(self.organization_ok)
+            org = a.organization[who]
+            best_plain = np.full(orgs, np.inf)
+            best_bounded = np.full(orgs, np.inf)
+            np.minimum.at(best_plain, org, values[who])
+            np.minimum.at(best_bounded, org, with_lb[who])
+            np.minimum.at(plain, who, best_plain[org])
+            np.minimum.at(bounded, who, best_bounded[org])
+        return plain, bounded
+
+    # ------------------------------------------------------------------ ties that matter for structure
+    def warm_pairs(self, max_event_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs for structure (``a < b``, sorted, distinct): every direct pair, and every
+        pair of attendees of an eligible event of at most ``max_event_size`` people (default: the
+        model's small-event size)."""
+        a = self.arrays
+        limit = self.model.small_event_max_size if max_event_size is None else max_event_size
+        firsts = [a.pair_a]
+        seconds = [a.pair_b]
+        small = np.flatnonzero(self.event_ok & (a.event_size <= limit))
+        for event in small.tolist():
+            people = a.event_people[a.event_people_ptr[event] : a.event_people_ptr[event + 1]]
+            i, j = np.triu_indices(len(people), k=1)
+            firsts.append(people[i])
+            seconds.append(people[j])
+        lo = np.concatenate(firsts)
+        hi = np.concatenate(seconds)
+        keys = np.unique(np.minimum(lo, hi) * a.n + np.maximum(lo, hi))
+        return keys // a.n, keys % a.n

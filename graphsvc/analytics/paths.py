@@ -23,9 +23,10 @@ import heapq
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["RankedPath", "diverse_paths", "is_detour", "iter_best_paths", "k_best_paths"]
 
@@ -61,6 +62,7 @@ def k_best_paths(
     starts at that teammate), nor do the people in ``avoid``; paths a direct tie beats are
     dropped (see the module docstring).
 
+    >>> import networkx as nx
     >>> g = nx.Graph()
     >>> g.add_edge("me", "a", cost=0.1); g.add_edge("a", "t", cost=0.1); g.add_edge("me", "t", cost=1.0)
     >>> [p.nodes for p in k_best_paths(g, ["me"], "t", k=2)]

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import igraph
-import networkx as nx
 import numpy as np
 
 if TYPE_CHECKING:
+    import igraph
+    import networkx as nx
     from graphsvc.analytics.strength import TieView
 
 __all__ = [
@@ -173,6 +173,8 @@ class StructuralTies:
     def graph(self) -> igraph.Graph:
         """The same ties as an undirected igraph graph, edge ``i`` = tie ``i``."""
         edges = np.column_stack([self.u, self.v]).astype(np.int64)
+        import igraph  # loaded when structure is first asked for: it costs a CLI's start 0.1 s
+
         return igraph.Graph(n=self.people, edges=edges, directed=False)
 
 
@@ -216,6 +218,8 @@ def structural_graph(view: TieView, min_strength: float = 0.1) -> tuple[nx.Graph
     if cached is not None:
         return cached  # type: ignore[return-value]
     ties = structural_ties(view, min_strength)
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(range(ties.people))
     graph.add_edges_from(
@@ -238,10 +242,14 @@ class _SeededIgraph:
 
     def __enter__(self) -> None:
         _RNG_LOCK.acquire()
+        import igraph
+
         igraph.set_random_number_generator(random.Random(self.seed))
 
     def __exit__(self, *exc: object) -> None:
         try:
+            import igraph
+
             igraph.set_random_number_generator(random)
         finally:
             _RNG_LOCK.release()

@@ -229,7 +229,7 @@ def _batch_progress(hidden: bool) -> Iterator[Any]:
         task = bar.add_task("importing", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total or None, description=f"importing {label}" if label else "imported")
+            bar.update(task, completed=done, total=total or None, description=f"importing {label.rstrip('/').rsplit('/', 1)[-1]}" if label else "imported")
 
         yield update
 

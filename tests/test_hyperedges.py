@@ -170,12 +170,18 @@ def test_unrelated_attendees_of_another_event_leave_a_tie_unchanged() -> None:
     assert tie_strength(snap, a, b, AS_OF).strength == pytest.approx(before, rel=1e-12)  # type: ignore[union-attr]
 
 
-def test_lower_bounds_never_exceed_a_real_tie() -> None:
+def test_bounds_never_exceed_a_real_tie() -> None:
     for seed in range(20):
         snap = make_snapshot(seed, people=30, events=6, big=30)
         view = tie_view(snap, AS_OF)
-        bound = view.ties.lower_bounds()
+        shared = view.ties.shared_lower_bounds()
+        direct = set(snap.facts)
+        ids = view.arrays.ids
         for person in range(view.arrays.n):
-            others, strengths = view.ties.row(person)
-            if len(others):
-                assert bound[person] <= min(-math.log(s) for s in strengths.tolist())
+            for other, strength in zip(*view.ties.row(person)):
+                if pair(ids[person], ids[int(other)]) not in direct:  # event and organization ties only
+                    assert shared[person] <= -math.log(strength) and shared[int(other)] <= -math.log(strength)
+        costs = view.ties.direct_pair_costs()
+        for p, (a, b) in enumerate(zip(view.arrays.pair_a.tolist(), view.arrays.pair_b.tolist())):
+            expected = view.strength(ids[a], ids[b])
+            assert costs[p] == (-math.log(expected) if expected > 0 else math.inf)

@@ -224,12 +224,14 @@ class PathEngine:
         targets = np.asarray(target_list, dtype=np.int64)
         target_set = set(target_list)
 
-        bounds = self._hop_bounds(targets, max_hops - 1)
         forbidden = np.zeros(n, dtype=bool)
         blocked = [index[b] for b in blocked_ids if b in index]
         forbidden[blocked] = True
         blocked_set = set(blocked)
         candidates = sorted({index[s] for s in set(sources) if s in index} - target_set - blocked_set)
+        # Sources and avoided people are never inside a path: the bounds go around them.
+        excluded = np.asarray(sorted(set(candidates) | blocked_set), dtype=np.int64)
+        bounds = self._hop_bounds(targets, max_hops - 1, excluded)
         starts, start_bounds = self._start_bounds(candidates, bounds[max_hops - 1])
         if not starts:
             return []
@@ -324,8 +326,9 @@ class PathEngine:
         shift = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
         return shift + np.arange(total, dtype=np.int64), lengths
 
-    def _hop_bounds(self, targets: np.ndarray, layers: int) -> list[np.ndarray]:
-        """``H[r][v]``: cheapest walk from v to a target with at most r ties (inf beyond r hops)."""
+    def _hop_bounds(self, targets: np.ndarray, layers: int, excluded: np.ndarray) -> list[np.ndarray]:
+        """``H[r][v]``: cheapest walk from v to a target with at most r ties that passes none of
+        ``excluded`` (inf beyond r hops, and for the excluded themselves)."""
         current = np.full(self._n, _INF)
         current[targets] = 0.0
         bounds = [current]
@@ -337,6 +340,7 @@ class PathEngine:
                 if len(positions):
                     values = self.costs[positions] + np.repeat(current[changed], lengths)
                     np.minimum.at(following, self.indices[positions], values)
+            following[excluded] = _INF
             changed = np.flatnonzero(following < current)
             bounds.append(following)
             current = following
@@ -387,11 +391,10 @@ class HyperedgePathEngine(PathEngine):
     Rows come from ``Ties.row`` (direct parts, every event and organization the person shares,
     accumulated per neighbour). The hop-layered bounds around the target are exact for one hop
     (the targets' own rows) and, beyond, propagated through the evidence without expanding any
-    event: a tie of ``v`` costs at least ``Ties.lower_bounds()[v]``, so
-    ``H[r+1](v) >= min(H[r](v), max(lb(v) + min_w H[r](w), min_w (lb(w) + H[r](w))))`` over the
-    people ``w`` that ``v`` has a tie with, computed per event, organization and direct pair. A
-    bound is finite exactly when the person is within ``r`` ties of a target, as on the
-    materialised graph; only how tight the bound is differs, never which paths are valid, so the
+    event (``Ties.spread``): exactly along direct pairs, and along events and organizations with
+    ``Ties.shared_lower_bounds``, the least a tie without direct evidence can cost either of
+    its people. A bound is finite exactly when the person is within ``r`` ties of a target, as
+    on the materialised graph; only how tight the bound is differs, never which paths are valid, so the
     answers are the reference's (see the module docstring and tests/test_hyperedges.py).
     """
 
@@ -418,10 +421,10 @@ class HyperedgePathEngine(PathEngine):
         return len(self.tie_index.row(self.index[node])[0])
 
     def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
-        neighbours, strengths = self.tie_index.row(node)
-        return neighbours, -np.log(strengths)
+        neighbours, _, costs = self.tie_index.row_with_costs(node)
+        return neighbours, costs
 
-    def _hop_bounds(self, targets: np.ndarray, layers: int) -> list[np.ndarray]:
+    def _hop_bounds(self, targets: np.ndarray, layers: int, excluded: np.ndarray) -> list[np.ndarray]:
         current = np.full(self._n, _INF)
         current[targets] = 0.0
         bounds = [current]
@@ -430,12 +433,12 @@ class HyperedgePathEngine(PathEngine):
             for t in targets.tolist():
                 neighbours, costs = self._row(t)
                 np.minimum.at(following, neighbours, costs)
+            following[excluded] = _INF
             bounds.append(following)
             current = following
-        lower = self.tie_index.lower_bounds()
         for _ in range(layers - 1):
-            plain, bounded = self.tie_index.spread(current)
-            following = np.minimum(current, np.maximum(lower + plain, bounded))
+            following = np.minimum(current, self.tie_index.spread(current))
+            following[excluded] = _INF
             bounds.append(following)
             current = following
         return bounds

@@ -32,7 +32,7 @@ __all__ = ["Ties", "combine_parts"]
 
 _DAY_US = 86_400_000_000
 #: Entries (neighbours) of cached rows kept per view: ~40 bytes each.
-ROW_CACHE_ENTRIES = 4_000_000
+ROW_CACHE_ENTRIES = 2_000_000
 
 
 def _decay(age_days: np.ndarray, dated: np.ndarray, weight_floor: tuple[float, float]) -> np.ndarray:
@@ -96,8 +96,9 @@ class Ties:
         if len(a.organization_ptr) > 1:
             org_size = np.diff(a.organization_ptr)
             self.organization_ok &= np.where(a.organization >= 0, org_size[np.maximum(a.organization, 0)] >= 2, False)
-        self._lower_bounds: np.ndarray | None = None
-        self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._shared_bounds: np.ndarray | None = None
+        self._pair_costs: np.ndarray | None = None
+        self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._row_entries = 0
         self._lock = threading.Lock()
 
@@ -169,17 +170,24 @@ class Ties:
     # ------------------------------------------------------------------ ties
     def row(self, person: int) -> tuple[np.ndarray, np.ndarray]:
         """(neighbours sorted, strengths) of ``person``'s ties at ``as_of``."""
+        neighbours, strengths, _ = self.row_with_costs(person)
+        return neighbours, strengths
+
+    def row_with_costs(self, person: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(neighbours sorted, strengths, costs ``-log(strength)``) of ``person``'s ties, kept in a
+        bounded cache: the path search asks for the same people again and again."""
         with self._lock:
             cached = self._rows.get(person)
             if cached is not None:
                 self._rows.move_to_end(person)
                 return cached
-        result = self._compute_row(person)
+        neighbours, strengths = self._compute_row(person)
+        result = (neighbours, strengths, -np.log(strengths))
         with self._lock:
             self._rows[person] = result
-            self._row_entries += len(result[0])
+            self._row_entries += len(neighbours)
             while self._row_entries > ROW_CACHE_ENTRIES and len(self._rows) > 1:
-                _, (gone, _) = self._rows.popitem(last=False)
+                _, (gone, _, _) = self._rows.popitem(last=False)
                 self._row_entries -= len(gone)
         return result
 
@@ -247,78 +255,77 @@ class Ties:
         return result
 
     # ------------------------------------------------------------------ bounds for path search
-    def lower_bounds(self) -> np.ndarray:
-        """Per person, a lower bound on the cost ``-log(strength)`` of any tie they have.
+    def shared_lower_bounds(self) -> np.ndarray:
+        """Per person, a lower bound on the cost ``-log(strength)`` of any tie they have that rests
+        on no direct evidence (only shared events and the same organization).
 
-        The strongest tie a person can have combines at most their strongest direct pair (with
-        its mutual-contacts part), every event they attended and their organization, so
-        ``1 - (1 - best direct) x prod over their events (1 - event part) x (1 - organization
-        part)`` bounds every one of their ties from above."""
-        if self._lower_bounds is not None:
-            return self._lower_bounds
-        a, model = self.arrays, self.model
-        n = a.n
-        m = len(a.pair_a)
-        pair_strength = np.zeros(m)
-        if len(self.part_pair):
-            which, strength = combine_parts(self.part_pair, self.part_value, model.max_strength)
-            pair_strength[which] = strength
-        best = np.zeros(n)
-        np.maximum.at(best, a.pair_a, pair_strength)
-        np.maximum.at(best, a.pair_b, pair_strength)
-        log_keep = np.log1p(-best)
-        attended = np.repeat(np.arange(n, dtype=np.int64), np.diff(a.person_events_ptr))
-        ok = self.event_ok[a.person_events]
-        np.add.at(log_keep, attended[ok], np.log1p(-self.event_value[a.person_events[ok]]))
-        log_keep += np.where(self.organization_ok, math.log1p(-model.same_organization_weight), 0.0)
-        upper = np.minimum(1.0 - np.exp(log_keep), model.max_strength)
-        upper = np.minimum(upper * (1.0 + 1e-9) + 1e-12, model.max_strength)
-        with np.errstate(divide="ignore"):
-            bound = -np.log(upper)
-        bound = np.maximum(bound * (1.0 - 1e-9) - 1e-12, 0.0)
-        bound[upper <= 0.0] = np.inf
-        self._lower_bounds = bound
-        return bound
+        Such a tie's events are among the person's own events, so its strength is at most
+        ``1 - prod over their events (1 - event part) x (1 - organization part)``."""
+        if self._shared_bounds is None:
+            a, model = self.arrays, self.model
+            log_keep = np.zeros(a.n)
+            attended = np.repeat(np.arange(a.n, dtype=np.int64), np.diff(a.person_events_ptr))
+            ok = self.event_ok[a.person_events]
+            np.add.at(log_keep, attended[ok], np.log1p(-self.event_value[a.person_events[ok]]))
+            log_keep += np.where(self.organization_ok, math.log1p(-model.same_organization_weight), 0.0)
+            upper = np.minimum(-np.expm1(log_keep), model.max_strength)
+            upper = np.minimum(upper * (1.0 + 1e-9) + 1e-12, model.max_strength)  # rounding of the sums above
+            with np.errstate(divide="ignore"):
+                bound = -np.log(upper)
+            self._shared_bounds = np.maximum(bound * (1.0 - 1e-9) - 1e-12, 0.0)
+        return self._shared_bounds
 
-    def spread(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For every person v: (min over v's tie partners w of values[w], min over w of lb[w] + values[w]).
+    def direct_pair_costs(self) -> np.ndarray:
+        """Per direct pair, the exact cost of its tie (every part, events included; inf where the
+        pair has no tie at ``as_of``)."""
+        if self._pair_costs is None:
+            a = self.arrays
+            costs = np.full(len(a.pair_a), np.inf)
+            strength = self.strengths(a.pair_a, a.pair_b)
+            tied = strength > 0
+            costs[tied] = -np.log(strength[tied])
+            self._pair_costs = costs
+        return self._pair_costs
 
-        Partners are reached through live direct pairs, eligible events and organizations; an
-        event reaches its own attendees too (harmless: the caller keeps ``min(values, ...)``)."""
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """For every person v, a lower bound on ``min over v's ties (v, w) of cost(v, w) + values[w]``.
+
+        Through direct pairs the cost is exact; through an event or an organization a tie with
+        no direct evidence costs at least ``max(sb(v), sb(w))`` (``shared_lower_bounds``), so
+        ``min_w max(sb(v), sb(w)) + values[w] >= max(sb(v) + min_w values[w], min_w (sb(w) + values[w]))``.
+        A direct pair reached through an event gets a bound that may be too high, but its
+        direct channel has the exact cost, and the minimum over channels is what counts. An
+        event also reaches its own attendees (harmless: callers keep ``min(values, ...)``)."""
         a = self.arrays
-        lb = self.lower_bounds()
+        result = np.full(a.n, np.inf)
+        costs = self.direct_pair_costs()
+        tied = np.flatnonzero(costs < np.inf)
+        if len(tied):
+            pa, pb, c = a.pair_a[tied], a.pair_b[tied], costs[tied]
+            np.minimum.at(result, pa, c + values[pb])
+            np.minimum.at(result, pb, c + values[pa])
+        sb = self.shared_lower_bounds()
+        with_sb = sb + values
         plain = np.full(a.n, np.inf)
         bounded = np.full(a.n, np.inf)
-        with_lb = lb + values
-        live = np.flatnonzero(self.pair_live)
-        if len(live):
-            pa, pb = a.pair_a[live], a.pair_b[live]
-            np.minimum.at(plain, pa, values[pb])
-            np.minimum.at(plain, pb, values[pa])
-            np.minimum.at(bounded, pa, with_lb[pb])
-            np.minimum.at(bounded, pb, with_lb[pa])
+        groups: list[tuple[np.ndarray, np.ndarray, int]] = []
         n_events = len(a.event_ids)
         if n_events:
             owner = np.repeat(np.arange(n_events, dtype=np.int64), np.diff(a.event_people_ptr))
             ok = self.event_ok[owner]
-            people, owner = a.event_people[ok], owner[ok]
-            best_plain = np.full(n_events, np.inf)
-            best_bounded = np.full(n_events, np.inf)
-            np.minimum.at(best_plain, owner, values[people])
-            np.minimum.at(best_bounded, owner, with_lb[people])
-            np.minimum.at(plain, people, best_plain[owner])
-            np.minimum.at(bounded, people, best_bounded[owner])
+            groups.append((a.event_people[ok], owner[ok], n_events))
         orgs = len(a.organization_ptr) - 1
         if orgs > 0:
             who = np.flatnonzero(self.organization_ok)
-            org = a.organization[who]
-            best_plain = np.full(orgs, np.inf)
-            best_bounded = np.full(orgs, np.inf)
-            np.minimum.at(best_plain, org, values[who])
-            np.minimum.at(best_bounded, org, with_lb[who])
-            np.minimum.at(plain, who, best_plain[org])
-            np.minimum.at(bounded, who, best_bounded[org])
-        return plain, bounded
+            groups.append((who, a.organization[who], orgs))
+        for people, group, size in groups:
+            best_plain = np.full(size, np.inf)
+            best_bounded = np.full(size, np.inf)
+            np.minimum.at(best_plain, group, values[people])
+            np.minimum.at(best_bounded, group, with_sb[people])
+            np.minimum.at(plain, people, best_plain[group])
+            np.minimum.at(bounded, people, best_bounded[group])
+        return np.minimum(result, np.maximum(sb + plain, bounded))
 
     # ------------------------------------------------------------------ ties that matter for structure
     def warm_pairs(self, max_event_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@
 
 A seeded network from ``network.py`` (the one ``paths_bench.py`` uses) is written into a fresh
 workspace of Neo4j as ``(:Person)`` nodes and ``KNOWS {strength}`` relationships (``UNWIND``
-batches, ``graphsvc.store.neo4j_paths.write_tie_graph``); the in-memory ``PathEngine`` is built
+batches, ``graphsvc.projection.paths.write_tie_graph``); the in-memory ``PathEngine`` is built
 from the same strengths (``cost = -math.log(strength)``, as ``tie_graph`` computes it). The
 queries are ``paths_bench.make_queries``' main set (a team of 1-5 people of one community, a
 target 2 or 3 hops away; k=3, max_hops=3). Each query runs ``--rounds`` times (default 1) on
@@ -43,7 +43,7 @@ from network import generate  # noqa: E402
 from paths_bench import make_queries  # noqa: E402
 
 from graphsvc.analytics.engine import PathEngine  # noqa: E402
-from graphsvc.store.neo4j_paths import cypher_k_best_paths, write_tie_graph  # noqa: E402
+from graphsvc.projection.paths import cypher_k_best_paths, write_tie_graph  # noqa: E402
 
 K = 3
 MAX_HOPS = 3

@@ -45,7 +45,8 @@ if str(ROOT) not in sys.path:
 import neo4j_target  # noqa: E402
 from graphsvc import jobs  # noqa: E402
 from graphsvc.store import SQLiteStore  # noqa: E402
-from graphsvc.store.neo4j import Neo4jStore, project_knows  # noqa: E402
+from graphsvc.projection.knows import project_knows  # noqa: E402
+from graphsvc.store.neo4j import Neo4jStore  # noqa: E402
 from importers import ImportOptions  # noqa: E402
 
 FIRST = ["Ada", "Bruno", "Cleo", "Dev", "Elif", "Femi", "Gita", "Hugo", "Ines", "Jonas", "Kaito", "Lena", "Mateo",

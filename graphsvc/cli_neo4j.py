@@ -254,7 +254,7 @@ def sync(
     """Copy the embedded SQLite workspace into Neo4j (idempotent), then rebuild KNOWS there."""
     from graphsvc.clusters import ClusteredStore
     from graphsvc.store.sqlite import SQLiteStore
-    from graphsvc.store.sync import sync_store
+    from graphsvc.projection.sync import sync_store
 
     settings = Settings()
     try:
@@ -318,7 +318,7 @@ def view_(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="With --project: strengths at this ISO date/time (default: now)."),
 ) -> None:
     """Rewrite the Browser view (community labels, KNOWS strength bands) of a Neo4j store."""
-    from graphsvc.store.sync import write_browser_view
+    from graphsvc.projection.browser import write_browser_view
 
     settings = Settings()
     try:
@@ -331,7 +331,7 @@ def view_(
         ws = target.workspace(workspace or settings.default_workspace)
         moment = _parse_as_of(as_of)
         if project:
-            from graphsvc.store.neo4j import project_knows
+            from graphsvc.projection.knows import project_knows
 
             console.print(f"{project_knows(target, ws.id, moment)} KNOWS relationships projected")
         result = write_browser_view(target, ws.id)

@@ -246,7 +246,7 @@ def _run_in_child(
     resumes the job the server registered), run it, close the store."""
     from graphsvc.jobs import prepare_import
     from graphsvc.settings import Settings
-    from graphsvc.store import open_store
+    from graphsvc.projection import open_store
     from importers import ImportOptions
 
     try:

@@ -30,7 +30,8 @@ from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, R
 from graphsvc.session import MAX_PAGE, PeoplePage, get_job, people_page
 from graphsvc.settings import Settings
 from graphsvc.snapshot import CO_ATTENDANCE, SAME_ORGANIZATION, Snapshot
-from graphsvc.store import Store, open_store
+from graphsvc.projection import open_store
+from graphsvc.store import Store
 from importers import ImportOptions
 
 if TYPE_CHECKING:

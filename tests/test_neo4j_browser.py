@@ -37,7 +37,8 @@ import pytest
 from graphsvc.cli_neo4j import ASSETS_DIR, AssetServer, browser_url
 from graphsvc.settings import Neo4jTarget
 from graphsvc.store.neo4j import EVIDENCE_TYPES, Neo4jStore
-from graphsvc.store.sync import COMMUNITY_LABELS, STRENGTH_BANDS, sync_store
+from graphsvc.projection.browser import COMMUNITY_LABELS, STRENGTH_BANDS
+from graphsvc.projection.sync import sync_store
 from tests import scenario
 from tests.neo4j_runtime.fixture import neo4j_server, running_in_ci  # noqa: F401
 from tests.test_neo4j_sync import delete_workspace, import_scenario

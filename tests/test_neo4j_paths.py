@@ -1,4 +1,4 @@
-"""Intro paths computed in Cypher (``graphsvc.store.neo4j_paths``) equal the in-memory engine's.
+"""Intro paths computed in Cypher (``graphsvc.projection.paths``) equal the in-memory engine's.
 
 On the walking-skeleton scenario (conference cut to 60 attendees) imported into a real Neo4j (``KNOWS`` projected with every
 level, as Cypher paths need) and on a seeded random tie graph written straight into ``KNOWS``:
@@ -21,7 +21,8 @@ from graphsvc.analytics.strength import EvidenceLevel
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_paths import cypher_k_best_paths, k_best_paths_query, project_all_knows, write_tie_graph
+from graphsvc.projection.knows import project_all_knows
+from graphsvc.projection.paths import cypher_k_best_paths, k_best_paths_query, write_tie_graph
 from importers import ImportOptions
 from tests import scenario
 from tests.neo4j_runtime.fixture import neo4j_server  # noqa: F401

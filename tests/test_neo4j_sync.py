@@ -22,9 +22,11 @@ from graphsvc.cli_neo4j import ASSETS_DIR, neo4j_app
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from graphsvc.snapshot import build_snapshot
-from graphsvc.store.neo4j import Neo4jStore, knows_ties
+from graphsvc.projection.knows import knows_ties
+from graphsvc.store.neo4j import Neo4jStore
 from graphsvc.store.sqlite import SQLiteStore
-from graphsvc.store.sync import COMMUNITY_LABELS, STRENGTH_BANDS, sync_store
+from graphsvc.projection.browser import COMMUNITY_LABELS, STRENGTH_BANDS
+from graphsvc.projection.sync import sync_store
 from importers import ImportOptions
 from tests import scenario
 from tests.neo4j_runtime.fixture import neo4j_server  # noqa: F401

@@ -19,8 +19,8 @@ __all__ = ["Neo4jStore", "SQLiteStore", "Store", "open_store"]
 
 
 def __getattr__(name: str) -> Any:
-    # graphsvc.store.neo4j imports identity and analytics lazily, but it is still loaded on
-    # demand so that ``import graphsvc.store`` stays cheap and free of import cycles.
+    # graphsvc.store.neo4j (and the neo4j driver) is loaded on demand so that
+    # ``import graphsvc.store`` stays cheap and free of import cycles.
     if name == "Neo4jStore":
         from graphsvc.store.neo4j import Neo4jStore
 

@@ -16,6 +16,7 @@ Nothing here grows with the square of an event's size: an event is its list of a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -166,6 +167,17 @@ class EvidenceArrays:
         arrays.mutual = arrays._mutual_counts()
         return arrays
 
+    @cached_property
+    def pair_keys(self) -> np.ndarray:
+        """``a * n + b`` of every direct pair, sorted (the pairs are)."""
+        return self.pair_a * self.n + self.pair_b
+
+    @cached_property
+    def attendance_keys(self) -> np.ndarray:
+        """``event * n + person`` of every attendance, sorted."""
+        events = np.repeat(np.arange(len(self.event_ids), dtype=np.int64), np.diff(self.event_people_ptr))
+        return events * self.n + self.event_people
+
     # ------------------------------------------------------------------ helpers
     def gather(self, indptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``values`` of all ``rows`` of a CSR, concatenated, and the row (position in ``rows``) of each."""
@@ -181,7 +193,7 @@ class EvidenceArrays:
     def pair_index(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The direct pair of each ``(a[i], b[i])`` (order free), or -1."""
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keys = self.pair_a * self.n + self.pair_b
+        keys = self.pair_keys
         wanted = lo * self.n + hi
         at = np.searchsorted(keys, wanted)
         at = np.minimum(at, max(len(keys) - 1, 0))

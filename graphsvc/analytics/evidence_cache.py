@@ -25,6 +25,7 @@ import threading
 import zipfile
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -166,8 +167,9 @@ def _when(micros: int, offset: int) -> datetime:
 
 
 class _Facts(Mapping[Pair, list[Fact]]):
-    def __init__(self, a: EvidenceArrays) -> None:
+    def __init__(self, a: EvidenceArrays, contacts: Mapping[str, set[str]]) -> None:
         self.a = a
+        self.contacts = contacts  # the cheap way to know a pair has no direct evidence
         self._starts = np.searchsorted(a.fact_pair, np.arange(len(a.pair_a) + 1))
 
     def _facts(self, p: int) -> list[Fact]:
@@ -179,13 +181,19 @@ class _Facts(Mapping[Pair, list[Fact]]):
         return facts
 
     def __getitem__(self, key: Pair) -> list[Fact]:
+        if key[1] not in self.contacts.get(key[0], ()):
+            raise KeyError(key)
         first, second = self.a.index.get(key[0]), self.a.index.get(key[1])
         if first is None or second is None or first >= second:
             raise KeyError(key)
-        p = int(self.a.pair_index(np.asarray([first]), np.asarray([second]))[0])
-        if p < 0:
+        p = self._position.get(first * self.a.n + second)
+        if p is None:
             raise KeyError(key)
         return self._facts(p)
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        return {key: p for p, key in enumerate(self.a.pair_keys.tolist())}
 
     def __iter__(self) -> Iterator[Pair]:
         ids = self.a.ids
@@ -204,13 +212,18 @@ class _Rows(Mapping[str, set[str]]):
 
     def __init__(self, keys: list[str], index: dict[str, int], indptr: np.ndarray, values: np.ndarray, names: list[str]) -> None:
         self.keys_, self.index, self.indptr, self.values, self.names = keys, index, indptr, values, names
+        self._sets: dict[str, set[str]] = {}  # at most one per key: analytics ask for the same people again and again
 
     def __getitem__(self, key: str) -> set[str]:
+        found = self._sets.get(key)
+        if found is not None:
+            return found
         i = self.index.get(key)
         if i is None or self.indptr[i] == self.indptr[i + 1]:
             raise KeyError(key)
         names = self.names
-        return {names[v] for v in self.values[self.indptr[i] : self.indptr[i + 1]].tolist()}
+        found = self._sets[key] = {names[v] for v in self.values[self.indptr[i] : self.indptr[i + 1]].tolist()}
+        return found
 
     def __iter__(self) -> Iterator[str]:
         counts = np.diff(self.indptr)
@@ -246,15 +259,16 @@ class ArraySnapshot:
     @staticmethod
     def of(a: EvidenceArrays, workspace_id: str, version: int, members: tuple[str, ...], events: dict[str, Event]) -> Snapshot:
         event_index = {e: i for i, e in enumerate(a.event_ids)}
+        contacts = _Rows(a.ids, a.index, a.partner_ptr, a.partner, a.ids)
         snap = Snapshot(
-            workspace_id, version, members, set(a.ids), _Facts(a),  # type: ignore[arg-type]
+            workspace_id, version, members, set(a.ids), _Facts(a, contacts),  # type: ignore[arg-type]
             events=events,
             event_size=dict(zip(a.event_ids, a.event_size.tolist())),
             attendees=_Rows(a.event_ids, event_index, a.event_people_ptr, a.event_people, a.ids),  # type: ignore[arg-type]
             organization=_Labels(a, a.written_organization, a.written_organizations),  # type: ignore[arg-type]
             events_of=_Rows(a.ids, a.index, a.person_events_ptr, a.person_events, a.event_ids),  # type: ignore[arg-type]
             organization_key=_Labels(a, a.organization, a.organization_keys),  # type: ignore[arg-type]
-            contacts=_Rows(a.ids, a.index, a.partner_ptr, a.partner, a.ids),  # type: ignore[arg-type]
+            contacts=contacts,  # type: ignore[arg-type]
             max_event_size=a.max_event_size,
         )
         snap.derived["arrays"] = a

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from graphsvc.analytics.strength import TieView
 from graphsvc.model import INTERACTION_KINDS
+from graphsvc.snapshot import pair
 
 __all__ = ["ChannelRoi", "EventRoi", "channel_roi", "event_roi"]
 
@@ -57,6 +58,15 @@ def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list
     """One row per event a member attended, most recent first."""
     team = set(members)
     best = best_ties(view, members)
+    # the last interaction of each person with any member, up to as_of: "followed up after the
+    # event" is then one comparison per attendee instead of a look at every member's evidence
+    last_interaction: dict[str, datetime] = {}
+    for m in members:
+        for person in view.snap.contacts.get(m, ()):
+            for f in view.snap.facts.get(pair(m, person), ()):
+                if f.kind in INTERACTIONS and f.at is not None and f.at <= view.as_of:
+                    if person not in last_interaction or f.at > last_interaction[person]:
+                        last_interaction[person] = f.at
     rows = []
     for event_id, attendees in view.snap.attendees.items():
         if not attendees & team:
@@ -72,11 +82,8 @@ def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list
             strength, _ = _best_tie(best, person)
             total += strength
             strong_ties += strength >= strong
-            if any(
-                f.kind in INTERACTIONS and f.at is not None and (starts is None or f.at >= starts) and f.at <= view.as_of
-                for m in members
-                for f in view.snap.pair_facts(m, person)
-            ):
+            last = last_interaction.get(person)
+            if last is not None and (starts is None or last >= starts):
                 followed += 1
         rows.append(EventRoi(event_id, len(attendees), len(met), followed, strong_ties, total / len(met) if met else 0.0))
     def when(row: EventRoi) -> datetime:

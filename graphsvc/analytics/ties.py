@@ -235,9 +235,7 @@ class Ties:
             values.append(parts)
         events, owner = a.gather(a.person_events_ptr, a.person_events, first)
         if len(events):
-            n_events = len(a.event_ids)
-            attendance = a.event_people  # event -> people, sorted per event: keys event * n + person are sorted
-            keys = np.repeat(np.arange(n_events, dtype=np.int64), np.diff(a.event_people_ptr)) * a.n + attendance
+            keys = a.attendance_keys
             wanted = events * a.n + second[owner]
             at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
             shared = (keys[at] == wanted) & self.event_ok[events] & (first[owner] != second[owner])

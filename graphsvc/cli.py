@@ -209,6 +209,8 @@ def import_(
             report = None if single or as_json else _print_file_result
             result = run_batch(service, workspace.id, inputs, format=format, options=options, events=manifest,
                                progress=progress, on_result=report)
+            if any(f.job is not None and f.job.rows_imported for f in result.files):
+                service.index_evidence(workspace.id)  # the next question starts from the file, not the store
     if single:
         _print_single_import(result.files[0], as_json)
     else:

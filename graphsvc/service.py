@@ -126,6 +126,11 @@ class Graphsvc:
     ) -> ImportJob:
         return self.prepare_import(workspace_id, path, format=format, options=options).run(progress)
 
+    def index_evidence(self, workspace_id: str) -> None:
+        """Read the workspace's evidence into its arrays and the file beside the store now (an
+        import's last step), so that the next question, in any process, starts from them."""
+        self.snapshots.snapshot(workspace_id)
+
     def job(self, workspace_id: str, job_id: str) -> ImportJob:
         return get_job(self.store, workspace_id, job_id)
 

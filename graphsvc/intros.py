@@ -25,12 +25,17 @@ class IntroStatus(str, Enum):
 
 
 class PathKind(str, Enum):
+    DIRECT = "DIRECT"  # one hop: you know them yourself (never called an introduction)
     WARM_INTRODUCTION = "WARM_INTRODUCTION"  # every hop rests on a real tie
     WARM_UP_ROUTE = "WARM_UP_ROUTE"  # some hop rests only on weak evidence: warm it up first
 
 
 #: A hop below this strength is weak whatever its evidence level.
 WARM_MIN_STRENGTH = 0.15
+#: A member's own tie to the target is one to use directly when it rests on interactions or is
+#: at least this strong; a weaker one (met once at an event, an old connection) does not replace
+#: an introduction: intro answers look for routes around it and show it on its own line.
+KNOW_DIRECTLY = 0.4
 
 
 def person_dict(p: Person) -> dict[str, Any]:
@@ -98,13 +103,33 @@ class IntroPath:
     def weakest_link_strength(self) -> float:
         return min(h.strength for h in self.hops)
 
+    @property
+    def advice(self) -> str:
+        """What to do, in a person's words."""
+        return path_advice(self.kind, self.hops)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "strength": self.strength,
             "kind": self.kind.value,
+            "advice": self.advice,
             "weakestLinkStrength": self.weakest_link_strength,
             "hops": [h.to_dict() for h in self.hops],
         }
+
+
+@dataclass
+class DirectTie:
+    """A member's own tie to the target, too weak to replace an introduction (``KNOW_DIRECTLY``)."""
+
+    hop: Hop
+
+    @property
+    def advice(self) -> str:
+        return direct_advice(self.hop)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"advice": self.advice, "hop": self.hop.to_dict()}
 
 
 @dataclass
@@ -116,6 +141,7 @@ class IntroPaths:
     paths: list[IntroPath] = field(default_factory=list)
     single_point_of_failure: Person | None = None
     target_count: int = 0
+    direct_tie: DirectTie | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +151,7 @@ class IntroPaths:
             "targetCount": self.target_count,
             "candidates": [person_dict(c) for c in self.candidates],
             "singlePointOfFailure": person_dict(self.single_point_of_failure) if self.single_point_of_failure else None,
+            "directTie": self.direct_tie.to_dict() if self.direct_tie else None,
             "paths": [p.to_dict() for p in self.paths],
         }
 
@@ -174,8 +201,51 @@ def explain_hop(view: TieView, people: dict[str, Person], a: str, b: str, tie: T
 
 
 def path_kind(hops: list[Hop]) -> PathKind:
+    if len(hops) == 1:
+        return PathKind.DIRECT
     warm = all(h.level in WARM_LEVELS and h.strength >= WARM_MIN_STRENGTH for h in hops)
     return PathKind.WARM_INTRODUCTION if warm else PathKind.WARM_UP_ROUTE
+
+
+def _names(people: list[Person]) -> str:
+    names = [p.display_name for p in people]
+    return names[0] if len(names) == 1 else ", then ".join(names)
+
+
+def path_advice(kind: PathKind, hops: list[Hop]) -> str:
+    """What the user does with a path.
+
+    >>> from graphsvc.model import Person
+    >>> me, lukas, tara = Person("a", "Me"), Person("b", "Lukas Braun"), Person("c", "Tara Voss")
+    >>> hop = lambda x, y, s: Hop(x, y, s, EvidenceLevel.CONNECTION, False, None, [], [])
+    >>> path_advice(PathKind.WARM_INTRODUCTION, [hop(me, lukas, 0.6), hop(lukas, tara, 0.5)])
+    'Warm introduction via Lukas Braun: ask Lukas Braun to introduce you to Tara Voss'
+    >>> path_advice(PathKind.DIRECT, [hop(me, tara, 0.7)])
+    'You know Tara Voss yourself: reach out directly'
+    """
+    target = hops[-1].target.display_name
+    if kind is PathKind.DIRECT:
+        return f"You know {target} yourself: reach out directly"
+    via = _names([h.target for h in hops[:-1]])
+    if kind is PathKind.WARM_INTRODUCTION:
+        return f"Warm introduction via {via}: ask {hops[0].target.display_name} to introduce you to {target}"
+    weakest = min(hops, key=lambda h: h.strength)
+    return (
+        f"Warm-up route via {via}: strengthen the weak link first "
+        f"({weakest.source.display_name} – {weakest.target.display_name}, {weakest.strength:.2f})"
+    )
+
+
+def direct_advice(hop: Hop) -> str:
+    """The line for a weak direct tie: what it rests on, and that it comes first."""
+    events = [e for e in hop.evidence if e.kind == "CO_ATTENDANCE" and e.event is not None]
+    who = hop.target.display_name
+    if events:
+        latest = max(events, key=lambda e: (e.at is not None, e.at or datetime.min))
+        when = f" on {latest.at.date().isoformat()}" if latest.at else ""
+        return f"{hop.source.display_name} met {who} at '{latest.event.name}'{when}: reconnect first"  # type: ignore[union-attr]
+    channels = " and ".join(CHANNEL_NAMES.get(c, c) for c in hop.channels) or "a weak tie"
+    return f"{hop.source.display_name} knows {who} only weakly ({channels}, {hop.strength:.2f}): reconnect first"
 
 
 def rank_intro_paths(
@@ -188,16 +258,21 @@ def rank_intro_paths(
     max_hops: int,
     avoid: Iterable[str] = (),
     diverse: bool = False,
-) -> tuple[list[IntroPath], Person | None]:
-    """The explained paths, and the single point of failure when every path passes one person."""
+) -> tuple[list[IntroPath], Person | None, DirectTie | None]:
+    """The explained paths, the single point of failure when every path passes one person, and
+    the best weak direct tie (shown on its own line: the routes are searched around it)."""
     avoid = set(avoid)
     engine = view.path_engine()
+    weak = _weak_direct_ties(view, sources, targets)
+    if weak:
+        engine = engine.without((a, b) for _, a, b in weak)
     if diverse:
         ranked = diverse_paths(engine.k_best_paths(sources, targets, k=50 * k, max_hops=max_hops, avoid=avoid), k)
     else:
         ranked = engine.k_best_paths(sources, targets, k=k, max_hops=max_hops, avoid=avoid)
-    spof_id = _single_point_of_failure(view, sources, targets, max_hops, avoid, ranked[0].nodes if ranked else ())
-    people = lookup({n for p in ranked for n in p.nodes} | ({spof_id} if spof_id else set()))
+    spof_id = _single_point_of_failure(engine, sources, targets, max_hops, avoid, ranked[0].nodes if ranked else ())
+    direct = weak[0] if weak else None
+    people = lookup({n for p in ranked for n in p.nodes} | ({spof_id} if spof_id else set()) | (set(direct[1:]) if direct else set()))
     paths = []
     for candidate in ranked:
         ties = [view.tie(a, b) for a, b in zip(candidate.nodes, candidate.nodes[1:])]
@@ -209,14 +284,36 @@ def rank_intro_paths(
             if tie is not None
         ]
         paths.append(IntroPath(math.prod(strengths), path_kind(hops), hops))
-    return paths, people.get(spof_id) if spof_id else None
+    direct_tie = None
+    if direct is not None:
+        tie = view.tie(direct[1], direct[2])
+        if tie is not None:
+            direct_tie = DirectTie(explain_hop(view, people, direct[1], direct[2], tie, False))
+    return paths, people.get(spof_id) if spof_id else None, direct_tie
+
+
+def _weak_direct_ties(view: TieView, sources: list[str], targets: set[str]) -> list[tuple[float, str, str]]:
+    """``(strength, source, target)`` of every source's tie to a target that is weaker than
+    ``KNOW_DIRECTLY`` and rests on no interaction, strongest first; empty when some source
+    knows a target well enough to reach out directly (then the direct path is the answer)."""
+    if len(targets) > 50 or len(sources) * len(targets) > 5000:
+        return []  # a target set (everyone at a company): direct ties there are answers of their own
+    weak = []
+    for source in sources:
+        for target in targets:
+            tie = view.tie(source, target)
+            if tie is None:
+                continue
+            if tie.level is EvidenceLevel.INTERACTION or tie.strength >= KNOW_DIRECTLY:
+                return []
+            weak.append((tie.strength, source, target))
+    return sorted(weak, key=lambda t: (-t[0], t[1], t[2]))
 
 
 def _single_point_of_failure(
-    view: TieView, sources: list[str], targets: set[str], max_hops: int, avoid: set[str], best: tuple[str, ...]
+    engine: Any, sources: list[str], targets: set[str], max_hops: int, avoid: set[str], best: tuple[str, ...]
 ) -> str | None:
     """An intermediary of the best path without whom no path remains (None when there is none)."""
-    engine = view.path_engine()
     for candidate in best[1:-1]:
         if candidate in targets:
             continue

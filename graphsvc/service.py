@@ -316,12 +316,12 @@ class Graphsvc:
         avoided = self.resolve_people(workspace_id, avoid, "avoid") + sorted(
             self.store.do_not_ask(workspace_id) - targets - set(sources)
         )
-        paths, spof = rank_intro_paths(
+        paths, spof, direct_tie = rank_intro_paths(
             view, self.people_lookup(workspace_id), sources, targets - set(sources), k=k, max_hops=max_hops,
             avoid=avoided, diverse=diverse,
         )
-        status = IntroStatus.FOUND if paths else IntroStatus.NO_PATH
-        return IntroPaths(status, view.as_of, target, [], paths, spof, len(targets))
+        status = IntroStatus.FOUND if paths or direct_tie else IntroStatus.NO_PATH
+        return IntroPaths(status, view.as_of, target, [], paths, spof, len(targets), direct_tie)
 
     # the analytic questions, each scoped to a workspace and an ``as_of`` ------------------------
     def explain(self, workspace_id: str, a: str, b: str, as_of: datetime | None = None) -> tuple[Person, Person, TieStrength | None, TieView]:

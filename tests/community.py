@@ -3,7 +3,9 @@
 Two clusters (Alpha Corp around Maya, Beta Labs around Jonas) that only Bea Broker bridges; Dora
 Dormant, a formerly strong tie of Maya's silent for four years who knows a circle nobody else
 does; Milo Missed, met by Jonas at a 10-person workshop a month ago and never followed up;
-Tina Target, reachable only through Sol Single.
+Otto Overdue, whom Maya talked to every two weeks until two months ago; Tara Weak, whom Jonas met
+once at a 19-person conference and whom Lukas Link, Jonas's close contact, knows well; Tina
+Target, reachable only through Sol Single.
 """
 
 from __future__ import annotations
@@ -104,6 +106,18 @@ def build_community(store: Store, workspace_id: str, seed: int = 1) -> dict[str,
             b.messages(jonas, followed, 2, workshop_day + timedelta(days=2), workshop_day + timedelta(days=3))
         meetup_guests = [b.person(f"Meetup Guest{i:02d}", f"Firm {i}") for i in range(24)]
         b.event("Founders Meetup", AS_OF - timedelta(days=45), [maya, *meetup_guests], kind="meetup")
+
+        # A rhythm gone quiet: Maya and Otto talked every two weeks for half a year, the last time two months ago.
+        otto = b.person("Otto Overdue", "Kappa Partners", "Director")
+        b.messages(maya, otto, 13, AS_OF - timedelta(days=60 + 12 * 14), AS_OF - timedelta(days=60))
+        # A weak direct tie beside a strong connector: Jonas met Tara Weak once, at a 19-person
+        # conference; Lukas Link, whom Jonas talks to all the time, works with her.
+        tara = b.person("Tara Weak", "Lambda Labs", "CTO")
+        lukas = b.person("Lukas Link", "Lambda Labs", "Head of Sales")
+        crowd = [b.person(f"Conference Guest{i:02d}", f"Guest Firm {i}") for i in range(17)]
+        b.event("Robotics Conference", AS_OF - timedelta(days=300), [jonas, tara, *crowd], kind="conference")
+        b.messages(jonas, lukas, 20, AS_OF - timedelta(days=400), recent)
+        b.messages(lukas, tara, 20, AS_OF - timedelta(days=400), recent)
 
         # A target reachable only through one person.
         sol = b.person("Sol Single", "Omega Inc", "VP Engineering")

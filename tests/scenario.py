@@ -27,22 +27,26 @@ query Intro($to: String!, $asOf: DateTime) {
     targetCount
     candidates { id name organization title isMember }
     singlePointOfFailure { id name organization title isMember }
+    directTie { advice hop { ...HopFields } }
     paths {
       strength
       kind
+      advice
       weakestLinkStrength
-      hops {
-        from { id name organization title isMember }
-        to { id name organization title isMember }
-        strength
-        level
-        isWeakest
-        lastContact
-        channels
-        evidence { kind channel at contribution description event { id name startsAt size } }
-      }
+      hops { ...HopFields }
     }
   }
+}
+
+fragment HopFields on Hop {
+  from { id name organization title isMember }
+  to { id name organization title isMember }
+  strength
+  level
+  isWeakest
+  lastContact
+  channels
+  evidence { kind channel at contribution description event { id name startsAt size } }
 }
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphsvc.analytics.neglected import NeglectKind, neglected_ties
+from graphsvc.analytics.neglected import RHYTHM_MIN_CONTACTS, NeglectKind, neglected_ties
 from graphsvc.analytics.roi import channel_roi, event_roi
 from graphsvc.analytics.structure import brokers, communities, reach
 from graphsvc.service import Graphsvc
@@ -153,3 +153,52 @@ def test_recording_an_interaction_clears_the_missed_follow_up_and_strengthens_th
         service.record_interaction(ws, "Milo Missed", "met")
     with pytest.raises(Exception, match="unknown interaction"):
         service.record_interaction(ws, "Milo Missed", "telepathy", member="Jonas Abara")
+
+
+def test_overdue_rhythm_ranks_first_and_claims_only_the_observed_gap(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    items = [t for t in neglected_ties(service.view(ws, AS_OF), service.store.member_ids(ws)) if t.kind is NeglectKind.KEEP_IN_TOUCH_OVERDUE]
+    assert items[0].person_id == ids["Otto Overdue"] and items[0].member_id == ids["maya"]
+    assert "about every 14 days (13 times since" in items[0].reason and "60 days ago" in items[0].reason
+    for item in items:  # every claimed rhythm rests on at least RHYTHM_MIN_CONTACTS contacts
+        facts = service.view(ws, AS_OF).snap.pair_facts(item.member_id, item.person_id)
+        assert sum(1 for f in facts if f.at is not None and f.at <= AS_OF and f.kind != "connection") >= RHYTHM_MIN_CONTACTS
+
+
+def test_one_reason_per_person_and_none_contradicts_itself(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    items = neglected_ties(service.view(ws, AS_OF), service.store.member_ids(ws))
+    people = [t.person_id for t in items]
+    assert len(people) == len(set(people))  # never listed twice
+    for item in items:
+        if item.kind is NeglectKind.MISSED_FOLLOW_UP:
+            assert not any(NeglectKind.KEEP_IN_TOUCH_OVERDUE.value in a for a in item.also)
+            assert "usually" not in item.reason and "every" not in item.reason
+        if item.kind is NeglectKind.DORMANT:
+            assert "%" not in item.reason  # plain words, not shares
+        # someone only ever seen at an event gets an event-based suggestion, never "your last conversation"
+        facts = service.view(ws, AS_OF).snap.pair_facts(item.member_id, item.person_id)
+        if all(f.kind == "co_attendance" for f in facts):
+            assert "conversation" not in item.next_step and ("'" in item.next_step)
+
+
+def test_a_strong_connectors_route_survives_a_weak_direct_tie(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    result = service.intro_paths(ws, ids["Tara Weak"], from_=ids["jonas"], as_of=AS_OF)
+    assert result.direct_tie is not None and result.direct_tie.hop.target.id == ids["Tara Weak"]
+    assert "met Tara Weak at 'Robotics Conference'" in result.direct_tie.advice and "reconnect first" in result.direct_tie.advice
+    best = result.paths[0]
+    assert [h.target.id for h in best.hops] == [ids["Lukas Link"], ids["Tara Weak"]]
+    assert best.kind.value == "WARM_INTRODUCTION" and best.advice.startswith("Warm introduction via Lukas Link")
+    assert all(len(p.hops) > 1 for p in result.paths)  # the weak direct tie is never offered as an introduction
+    around = service.intro_paths(ws, ids["Tara Weak"], from_=ids["jonas"], avoid=[ids["Lukas Link"]], as_of=AS_OF)
+    assert around.direct_tie is not None and all(ids["Lukas Link"] not in [h.target.id for h in p.hops] for p in around.paths)
+    assert around.status.value == "FOUND"  # the direct tie is still an answer
+
+
+def test_a_direct_tie_strong_enough_is_the_answer_and_never_called_an_introduction(planted: tuple[Graphsvc, str, dict[str, str]]) -> None:
+    service, ws, ids = planted
+    result = service.intro_paths(ws, ids["Lukas Link"], from_=ids["jonas"], as_of=AS_OF)
+    assert result.direct_tie is None
+    assert result.paths[0].kind.value == "DIRECT" and len(result.paths[0].hops) == 1
+    assert "introduc" not in result.paths[0].advice.lower() and "reach out directly" in result.paths[0].advice

@@ -398,7 +398,7 @@ class HyperedgePathEngine(PathEngine):
     answers are the reference's (see the module docstring and tests/test_hyperedges.py).
     """
 
-    __slots__ = ("tie_index",)
+    __slots__ = ("tie_index", "_masked")
 
     def __init__(self, ties: Any) -> None:
         self.tie_index = ties
@@ -409,6 +409,20 @@ class HyperedgePathEngine(PathEngine):
         empty = np.zeros(0, dtype=np.int64)
         self.indptr, self.indices, self.costs = np.zeros(self._n + 1, dtype=np.int64), empty, np.zeros(0)
         self._ties = -1
+        self._masked: dict[int, np.ndarray] = {}
+
+    def without(self, pairs: Iterable[tuple[Hashable, Hashable]]) -> "HyperedgePathEngine":
+        """The same engine with the ties of ``pairs`` left out (for one query: the engine itself is
+        shared and never changes). Intro answers use it to look for introductions around a weak
+        direct tie."""
+        masked: dict[int, set[int]] = {}
+        for a, b in pairs:
+            if a in self.index and b in self.index:
+                masked.setdefault(self.index[a], set()).add(self.index[b])
+                masked.setdefault(self.index[b], set()).add(self.index[a])
+        engine = HyperedgePathEngine(self.tie_index)
+        engine._masked = {node: np.asarray(sorted(others), dtype=np.int64) for node, others in masked.items()}
+        return engine
 
     @property
     def tie_count(self) -> int:
@@ -422,6 +436,10 @@ class HyperedgePathEngine(PathEngine):
 
     def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         neighbours, _, costs = self.tie_index.row_with_costs(node)
+        masked = self._masked.get(node)
+        if masked is not None:
+            keep = ~np.isin(neighbours, masked)
+            return neighbours[keep], costs[keep]
         return neighbours, costs
 
     def _hop_bounds(self, targets: np.ndarray, layers: int, excluded: np.ndarray) -> list[np.ndarray]:

@@ -224,6 +224,29 @@ def _interactions(facts: list[Fact], as_of: datetime, model: StrengthModel) -> C
     return Contribution("interactions", channel, value, last, tuple(facts), count=units, reciprocal=reciprocal, first_at=first)
 
 
+def how_combined(tie: TieStrength, model: StrengthModel = DEFAULT_MODEL) -> str:
+    """How a tie's parts make its strength, as arithmetic a person can check.
+
+    Each part closes its share of the gap that remains to 1 (a noisy-OR), so parts never add
+    up past 1 and every extra one still counts:
+
+    >>> parts = [Contribution("connection", "linkedin", 0.431, None), Contribution("co_attendance", "event", 0.276, None)]
+    >>> how_combined(combine(parts))
+    '1 − (1 − 0.431) × (1 − 0.276) = 0.588: each part closes its share of what the others leave to 1'
+    """
+    factors = " × ".join(f"(1 − {part.value:.3f})" for part in tie.contributions)
+    remaining = 1.0
+    for part in tie.contributions:
+        remaining *= 1.0 - part.value
+    text = f"1 − {factors} = {1.0 - remaining:.3f}"
+    if len(tie.contributions) == 1:
+        return f"{text}: one part, the whole strength"
+    text += ": each part closes its share of what the others leave to 1"
+    if 1.0 - remaining > model.max_strength:
+        text += f"; capped at {model.max_strength}"
+    return text
+
+
 def combine(parts: list[Contribution], model: StrengthModel = DEFAULT_MODEL) -> TieStrength | None:
     if not parts:
         return None

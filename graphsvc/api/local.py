@@ -30,7 +30,7 @@ query Neglected($kind: NeglectKind, $member: String, $first: Int!, $after: Strin
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node {
       kind member { id name } person { id name organization title } score strength lastContact
-      reason nextStep peakStrength novelty dunbarLayer
+      reason nextStep peakStrength novelty dunbarLayer also
     } }
   }
 }"""
@@ -38,7 +38,7 @@ query Neglected($kind: NeglectKind, $member: String, $first: Int!, $after: Strin
 TIE = """
 query Tie($a: String!, $b: String!, $asOf: DateTime) {
   tie(a: $a, b: $b, asOf: $asOf) {
-    a { id name } b { id name } strength level lastContact channels
+    a { id name } b { id name } strength level lastContact channels howCombined
     components { kind channel contribution at count reciprocal description event { id name startsAt size } }
   }
 }"""

@@ -16,7 +16,11 @@ EvidenceLevel = strawberry.enum(
     Enum("EvidenceLevel", {level.name: level.name for level in LibraryEvidenceLevel}),  # type: ignore[misc]
     description="What kind of tie the evidence shows, strongest first: INTERACTION > SMALL_EVENT > CONNECTION > LARGE_EVENT > SAME_ORGANIZATION.",
 )
-PathKind = strawberry.enum(intros.PathKind, description="WARM_INTRODUCTION when every hop rests on a real tie; WARM_UP_ROUTE otherwise.")
+PathKind = strawberry.enum(
+    intros.PathKind,
+    description="DIRECT: one hop, a member knows the target (never an introduction); WARM_INTRODUCTION when every hop "
+    "rests on a real tie; WARM_UP_ROUTE otherwise.",
+)
 
 
 @strawberry.type
@@ -69,12 +73,24 @@ class Hop:
 class IntroPath:
     strength: float = strawberry.field(description="Product of the hops' strengths.")
     kind: PathKind  # type: ignore[valid-type]
+    advice: str = strawberry.field(description="What to do, in words: 'Warm introduction via Lukas Braun: ask Lukas Braun to introduce you to ...'.")
     weakest_link_strength: float
     hops: list[Hop]
 
     @classmethod
     def from_model(cls, path: intros.IntroPath) -> "IntroPath":
-        return cls(strength=path.strength, kind=path.kind, weakest_link_strength=path.weakest_link_strength, hops=[Hop.from_model(h) for h in path.hops])
+        return cls(strength=path.strength, kind=path.kind, advice=path.advice, weakest_link_strength=path.weakest_link_strength,
+                   hops=[Hop.from_model(h) for h in path.hops])
+
+
+@strawberry.type(description="A member's own tie to the target, too weak to replace an introduction: shown beside the routes, not instead of them.")
+class DirectTie:
+    advice: str = strawberry.field(description="'Maya met Tara at ... on ...: reconnect first'.")
+    hop: Hop
+
+    @classmethod
+    def from_model(cls, direct: intros.DirectTie) -> "DirectTie":
+        return cls(advice=direct.advice, hop=Hop.from_model(direct.hop))
 
 
 @strawberry.type
@@ -85,6 +101,10 @@ class IntroPaths:
     target_count: int = strawberry.field(description="How many people the target stands for (1 for a person; everyone matching a target set).")
     candidates: list[PersonType] = strawberry.field(description="When the target is ambiguous: who it could be.")
     single_point_of_failure: PersonType | None = strawberry.field(description="Set when every path passes through this one person.")
+    direct_tie: DirectTie | None = strawberry.field(
+        description="The best member's own tie to the target when it is weaker than a warm tie (docs/tie-strength.md): "
+        "the paths are then the introductions around it."
+    )
     paths: list[IntroPath]
 
     @classmethod
@@ -95,5 +115,6 @@ class IntroPaths:
             target_count=result.target_count,
             candidates=[PersonType.from_model(c) for c in result.candidates],
             single_point_of_failure=PersonType.from_model(result.single_point_of_failure) if result.single_point_of_failure else None,
+            direct_tie=DirectTie.from_model(result.direct_tie) if result.direct_tie else None,
             paths=[IntroPath.from_model(p) for p in result.paths],
         )

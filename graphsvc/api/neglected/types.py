@@ -9,7 +9,7 @@ from graphsvc.api.pagination import Connection
 from graphsvc.api.people.types import PersonType
 from graphsvc.model import Person
 
-NeglectKind = strawberry.enum(neglected.NeglectKind, description="DORMANT, MISSED_FOLLOW_UP or KEEP_IN_TOUCH_OVERDUE.")
+NeglectKind = strawberry.enum(neglected.NeglectKind, description="MISSED_FOLLOW_UP, KEEP_IN_TOUCH_OVERDUE or DORMANT: one per person, the most actionable reason.")
 
 
 @strawberry.type(name="NeglectedTie", description="A tie worth reviving, with why and what to do.")
@@ -25,13 +25,14 @@ class NeglectedTieType:
     peak_strength: float | None
     novelty: float | None
     dunbar_layer: int | None
+    also: list[str] = strawberry.field(description="Other reasons that hold for this person, as facts (the kind is the most actionable one).")
 
     @classmethod
     def from_model(cls, item: neglected.NeglectedTie, people: dict[str, Person]) -> "NeglectedTieType":
         return cls(
             kind=item.kind, member=PersonType.from_model(people[item.member_id]), person=PersonType.from_model(people[item.person_id]),
             score=item.score, strength=item.strength, last_contact=item.last_contact, reason=item.reason, next_step=item.next_step,
-            peak_strength=item.peak_strength, novelty=item.novelty, dunbar_layer=item.dunbar_layer,
+            peak_strength=item.peak_strength, novelty=item.novelty, dunbar_layer=item.dunbar_layer, also=list(item.also),
         )
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graphsvc.analytics.strength import TieStrength, TieView
+from graphsvc.analytics.strength import how_combined, TieStrength, TieView
 from graphsvc.api.intros.types import EvidenceLevel, HopEvent
 from graphsvc.api.people.types import PersonType
 from graphsvc.intros import describe
@@ -80,6 +80,10 @@ class TieType:
     @strawberry.field(description="The other end of the tie: for a person's ties, whom they are tied to (the same as b).")
     async def other(self, info: strawberry.Info) -> PersonType:
         return await self._person(info, self.b_id)
+
+    @strawberry.field(description="How the components make the strength: '1 − (1 − 0.431) × (1 − 0.276) × (1 − 0.150) = 0.650: ...' (a noisy-OR).")
+    def how_combined(self) -> str | None:
+        return how_combined(self.tie, self.view.model) if self.tie else None
 
     @strawberry.field
     def components(self) -> list[TieComponent]:

@@ -185,3 +185,24 @@ def test_bounds_never_exceed_a_real_tie() -> None:
         for p, (a, b) in enumerate(zip(view.arrays.pair_a.tolist(), view.arrays.pair_b.tolist())):
             expected = view.strength(ids[a], ids[b])
             assert costs[p] == (-math.log(expected) if expected > 0 else math.inf)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([2, 3, 4]))
+def test_paths_without_some_ties_equal_the_reference_on_the_graph_without_them(seed: int, hops: int) -> None:
+    snap = make_snapshot(seed, 30, 6, big=40)
+    reference = tie_graph(snap, AS_OF)
+    engine = tie_view(snap, AS_OF).path_engine()
+    rng = random.Random(seed)
+    ids = sorted(snap.people)
+    for _ in range(4):
+        target = rng.choice(ids)
+        sources = list(snap.members)
+        removed = [(s, target) for s in sources if reference.has_edge(s, target)]
+        removed += [e for e in rng.sample(sorted(reference.edges()), min(5, reference.number_of_edges()))]
+        pruned = reference.copy()
+        pruned.remove_edges_from(removed)
+        expected = k_best_paths(pruned, sources, target, k=4, max_hops=hops)
+        got = engine.without(removed).k_best_paths(sources, target, k=4, max_hops=hops)
+        assert [p.nodes for p in got] == [p.nodes for p in expected]
+        assert engine.k_best_paths(sources, target, k=4, max_hops=hops) == engine.k_best_paths(sources, target, k=4, max_hops=hops)

@@ -66,6 +66,19 @@ def check_token(store: Store, secret: str, now: datetime | None = None) -> tuple
     return token, ""
 
 
+def check_token_id(store: Store, workspace_id: str, token_id: str, now: datetime | None = None) -> tuple[Token | None, str]:
+    """``check_token`` for a token already authenticated (an open WebSocket re-checks its token by id on
+    every operation): ``(token, "")`` while it lives, else ``(None, why not)``: revoked, expired or gone."""
+    token = next((t for t in store.list_tokens(workspace_id) if t.id == token_id), None)
+    if token is None:
+        return None, "this bearer token no longer exists"
+    if token.revoked_at is not None:
+        return None, "this bearer token was revoked"
+    if token.expires_at is not None and token.expires_at <= (now or datetime.now(timezone.utc)):
+        return None, f"this bearer token expired at {token.expires_at.isoformat(timespec='seconds')}"
+    return token, ""
+
+
 def revoke_token(store: Store, workspace_id: str, token_id: str) -> None:
     with store.atomic():
         if not store.revoke_token(workspace_id, token_id, datetime.now(timezone.utc)):

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
+from graphsvc.cli_text import safe
 from graphsvc.errors import GraphsvcError
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _opened(kind: Any) -> Iterator[Any]:
 def _fail(exc: GraphsvcError) -> None:
     problems = getattr(exc, "problems", None) or [str(exc)]
     for problem in problems:
-        errors.print(f"[bold red]error[/] ({exc.code}): {problem}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error[/] ({safe(exc.code)}): {safe(problem)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -89,13 +90,14 @@ def _parse_as_of(value: Optional[str]) -> Optional[datetime]:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        errors.print(f"[bold red]error[/]: --as-of {value!r} is not an ISO date or date-time")
+        errors.print(f"[bold red]error[/]: --as-of {safe(repr(value))} is not an ISO date or date-time")
         raise typer.Exit(2)
 
 
 def job_summary(job: ImportJob) -> str:
+    """One line about a job, its file name escaped for rich (it comes from the user or an upload)."""
     return (
-        f"{job.file_name}: {job.format}, {job.status.value} — {job.rows_read} rows read, "
+        f"{safe(job.file_name)}: {safe(job.format)}, {job.status.value} — {job.rows_read} rows read, "
         f"{job.rows_imported} imported, {job.rows_rejected} rejected, {job.rows_skipped} skipped"
     )
 
@@ -241,7 +243,7 @@ def _print_single_import(file: FileResult, as_json: bool) -> None:
     from graphsvc.imports.batch import Status
 
     if file.failed or file.job is None:
-        errors.print(f"[bold red]error[/] ({file.error_code or 'IMPORT_FAILED'}): {file.error}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error[/] ({safe(file.error_code or 'IMPORT_FAILED')}): {safe(file.error)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     job, rejects = file.job, file.rejects
     if as_json:
@@ -251,10 +253,10 @@ def _print_single_import(file: FileResult, as_json: bool) -> None:
         console.print("[yellow]already imported[/]: this file's content was imported before; nothing changed")
     console.print(job_summary(job))
     for note in job.notes:
-        console.print(f"  [dim]{note}[/]")
+        console.print(f"  [dim]{safe(note)}[/]")
     for reject in rejects[:50]:
         label = "skipped" if reject.skipped else "rejected"
-        console.print(f"  row {reject.row}: {label}: {reject.reason}")
+        console.print(f"  row {reject.row}: {label}: {safe(reject.reason)}")
     if len(rejects) > 50:
         console.print(f"  … and {len(rejects) - 50} more (graphsvc job {job.id})")
 
@@ -262,21 +264,21 @@ def _print_single_import(file: FileResult, as_json: bool) -> None:
 def _print_file_result(file: FileResult) -> None:
     from graphsvc.imports.batch import Status
 
-    job, label = file.job, file.input.label
+    job, label = file.job, safe(file.input.label)
     if file.status == Status.IMPORTED and job is not None:
         console.print(
-            f"[green]imported[/] {label}: {job.format} — {job.rows_read} rows read, {job.rows_imported} imported, "
+            f"[green]imported[/] {label}: {safe(job.format)} — {job.rows_read} rows read, {job.rows_imported} imported, "
             f"{job.rows_rejected} rejected, {job.rows_skipped} skipped (job {job.id})", highlight=False, soft_wrap=True,
         )
     elif file.status == Status.ALREADY_IMPORTED and job is not None:
-        console.print(f"[yellow]already imported[/] {label}: {job.format}, nothing changed (job {job.id})", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]already imported[/] {label}: {safe(job.format)}, nothing changed (job {job.id})", highlight=False, soft_wrap=True)
     else:
         resume = f" (job {job.id}; importing it again resumes)" if job is not None else ""
-        console.print(f"[bold red]failed[/] {label}: ({file.error_code}) {file.error}{resume}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]failed[/] {label}: ({safe(file.error_code)}) {safe(file.error)}{resume}", highlight=False, soft_wrap=True)
     for note in file.notes:
-        console.print(f"  [dim]{note}[/]", highlight=False, soft_wrap=True)
+        console.print(f"  [dim]{safe(note)}[/]", highlight=False, soft_wrap=True)
     if file.event is not None:
-        facts = ", ".join(x for x in (file.event.name, file.event.date, file.event.kind) if x)
+        facts = safe(", ".join(x for x in (file.event.name, file.event.date, file.event.kind) if x))
         console.print(f"  [dim]event from the manifest, row {file.event.row}: {facts}[/]", highlight=False, soft_wrap=True)
     if file.rejects and job is not None and file.status == Status.IMPORTED:
         console.print(f"  [dim]rows rejected or skipped: {len(file.rejects)} (graphsvc job {job.id} lists them)[/]", highlight=False, soft_wrap=True)
@@ -302,7 +304,7 @@ def _print_batch(result: BatchResult, as_json: bool) -> None:
         })
         return
     for row in result.unused_events:
-        console.print(f"[yellow]unused[/] events manifest row {row.row}: {row.file!r} is none of these files", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]unused[/] events manifest row {row.row}: {safe(repr(row.file))} is none of these files", highlight=False, soft_wrap=True)
     console.print(
         f"[bold]{summary['files']} files[/]: {summary['imported']} imported, {summary['alreadyImported']} already imported, "
         f"{summary['failed']} failed — {summary['rowsRead']} rows read, {summary['rowsImported']} imported, "
@@ -345,7 +347,7 @@ def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
         return
     console.print(job_summary(found))
     for reject in rejects:
-        console.print(f"  row {reject.row}: {'skipped' if reject.skipped else 'rejected'}: {reject.reason}")
+        console.print(f"  row {reject.row}: {'skipped' if reject.skipped else 'rejected'}: {safe(reject.reason)}")
 
 
 @app.command()
@@ -366,7 +368,7 @@ def people(
         return
     table = Table("id", "name", "organization", "title", "member")
     for p in page.people:
-        table.add_row(p.id, p.display_name, p.organization, p.title, "yes" if p.is_member else "")
+        table.add_row(safe(p.id), safe(p.display_name), safe(p.organization), safe(p.title), "yes" if p.is_member else "")
     console.print(table)
     console.print(f"{len(page.people)} of {page.total}")
 
@@ -380,10 +382,10 @@ def print_intro_paths(result: IntroPaths) -> None:
     if result.status is IntroStatus.AMBIGUOUS:
         console.print("Several people match; ask again with an id, email or LinkedIn URL:")
         for c in result.candidates:
-            console.print(f"  {c.id}  {c.display_name}  {c.organization}  {c.title}")
+            console.print(f"  {safe(c.id)}  {safe(c.display_name)}  {safe(c.organization)}  {safe(c.title)}")
         return
     if result.target is not None:
-        target = f"{result.target.display_name}" + (f" ({result.target.organization})" if result.target.organization else "")
+        target = safe(result.target.display_name) + (f" ({safe(result.target.organization)})" if result.target.organization else "")
     else:
         target = f"{result.target_count} matching people"
     if result.status is IntroStatus.NO_PATH:
@@ -391,16 +393,16 @@ def print_intro_paths(result: IntroPaths) -> None:
         return
     console.print(f"[bold]Warm introduction paths to {target}[/] (as of {result.as_of.date().isoformat()})")
     if result.single_point_of_failure is not None:
-        console.print(f"[yellow]Every path passes through {result.single_point_of_failure.display_name}[/]: a single point of failure")
+        console.print(f"[yellow]Every path passes through {safe(result.single_point_of_failure.display_name)}[/]: a single point of failure")
     for number, path in enumerate(result.paths, 1):
-        chain = " → ".join([path.hops[0].source.display_name, *(h.target.display_name for h in path.hops)])
+        chain = " → ".join(safe(name) for name in [path.hops[0].source.display_name, *(h.target.display_name for h in path.hops)])
         label = "warm introduction" if path.kind.value == "WARM_INTRODUCTION" else "warm-up route: strengthen a weak link first"
         console.print(f"\n{number}. {chain}   strength {path.strength:.3f} ({label})")
         for hop in path.hops:
             flag = "  [red]weakest link[/]" if hop.is_weakest and len(path.hops) > 1 else ""
-            console.print(f"   {hop.source.display_name} – {hop.target.display_name}: {hop.strength:.3f} ({hop.level.value}){flag}")
+            console.print(f"   {safe(hop.source.display_name)} – {safe(hop.target.display_name)}: {hop.strength:.3f} ({hop.level.value}){flag}")
             for ev in hop.evidence[:3]:
-                console.print(f"      · {ev.description}")
+                console.print(f"      · {safe(ev.description)}")
 
 
 @app.command()
@@ -476,8 +478,8 @@ def neglected(
         _print_json(data)
         return
     for item in _nodes(data["neglectedTies"]):
-        console.print(f"[bold]{item['kind']}[/] {item['person']['name']} ({item['person']['organization']}) — via {item['member']['name']}, score {item['score']:.2f}")
-        console.print(f"   {item['reason']}\n   → {item['nextStep']}")
+        console.print(f"[bold]{item['kind']}[/] {safe(item['person']['name'])} ({safe(item['person']['organization'])}) — via {safe(item['member']['name'])}, score {item['score']:.2f}")
+        console.print(f"   {safe(item['reason'])}\n   → {safe(item['nextStep'])}")
 
 
 @app.command()
@@ -495,9 +497,9 @@ def explain(
         _print_json(data)
         return
     tie = data["tie"]
-    console.print(f"[bold]{tie['a']['name']} – {tie['b']['name']}[/]: strength {tie['strength']:.3f} ({tie['level']}), channels {', '.join(tie['channels']) or 'none'}")
+    console.print(f"[bold]{safe(tie['a']['name'])} – {safe(tie['b']['name'])}[/]: strength {tie['strength']:.3f} ({tie['level']}), channels {', '.join(tie['channels']) or 'none'}")
     for part in tie["components"]:
-        console.print(f"   +{part['contribution']:.3f}  {part['description']}")
+        console.print(f"   +{part['contribution']:.3f}  {safe(part['description'])}")
 
 
 @app.command()
@@ -518,7 +520,7 @@ def brokers(
         return
     table = Table("person", "organization", "betweenness", "constraint", "effective size", "communities")
     for row in _nodes(data["brokers"]):
-        table.add_row(row["person"]["name"], row["person"]["organization"], f"{row['betweenness']:.3f}", f"{row['constraint']:.3f}",
+        table.add_row(safe(row["person"]["name"]), safe(row["person"]["organization"]), f"{row['betweenness']:.3f}", f"{row['constraint']:.3f}",
                       f"{row['effectiveSize']:.1f}", str(row["communitiesBridged"]))
     console.print(table)
 
@@ -540,8 +542,8 @@ def communities(
         _print_json(data)
         return
     for c in _nodes(data["communities"]):
-        orgs = ", ".join(f"{o['label']} ({o['count']})" for o in c["organizations"]) or "—"
-        events = ", ".join(f"{e['name']} ({e['count']})" for e in c["events"]) or "—"
+        orgs = ", ".join(f"{safe(o['label'])} ({o['count']})" for o in c["organizations"]) or "—"
+        events = ", ".join(f"{safe(e['name'])} ({e['count']})" for e in c["events"]) or "—"
         console.print(f"[bold]#{c['index']}[/] {c['size']} people — organizations: {orgs}; events: {events}")
 
 
@@ -566,7 +568,7 @@ def roi(
     data, events = _query_pages(ROI, variables, "eventRoi")  # every event, as before eventRoi paged
     table = Table("event", "date", "size", "met", "followed up", "strong ties", "mean strength")
     for row in events:
-        table.add_row(row["name"], (row["startsAt"] or "")[:10], str(row["size"]), str(row["peopleMet"]), str(row["followedUp"]),
+        table.add_row(safe(row["name"]), (row["startsAt"] or "")[:10], str(row["size"]), str(row["peopleMet"]), str(row["followedUp"]),
                       str(row["strongTies"]), f"{row['meanStrength']:.2f}")
     console.print(table)
     table = Table("channel", "strong ties", "started here")
@@ -595,7 +597,7 @@ def token_create(
 
     with _store_session() as service:
         token, secret = auth.create_token(service.store, service.workspace(workspace).id, name, role, expires_in_days=expires_in_days)
-    console.print(f"{token.id}  {token.name}  {token.role.value}")
+    console.print(f"{token.id}  {safe(token.name)}  {token.role.value}")
     sys.stdout.write(secret + "\n")
 
 
@@ -618,7 +620,7 @@ def token_list(workspace: Optional[str] = typer.Option(None), as_json: bool = ty
             state = f"expired {row['expiresAt']}"
         else:
             state = f"live until {row['expiresAt']}" if token.expires_at else "live"
-        console.print(f"{row['id']}  {row['name']}  {row['role']}  {state}")
+        console.print(f"{row['id']}  {safe(row['name'])}  {row['role']}  {state}")
 
 
 @token_app.command("revoke")
@@ -628,7 +630,7 @@ def token_revoke(token_id: str, workspace: Optional[str] = typer.Option(None)) -
 
     with _store_session() as service:
         auth.revoke_token(service.store, service.workspace(workspace).id, token_id)
-    console.print(f"revoked {token_id}")
+    console.print(f"revoked {safe(token_id)}")
 
 
 @app.command()
@@ -666,14 +668,16 @@ def duplicates(
         c = edge["node"]
         label = " [bold](would merge automatically)[/]" if c["auto"] else ""
         console.print(f"{c['points']:.1f}  {_who(c['a'])}  ~  {_who(c['b'])}{label}")
-        console.print(f"     {'; '.join(c['reasons'])}")
-        console.print(f"     graphsvc merge {c['a']['id']} {c['b']['id']}   |   graphsvc not-duplicate {c['a']['id']} {c['b']['id']}")
+        console.print(f"     {safe('; '.join(c['reasons']))}")
+        a, b = safe(c["a"]["id"]), safe(c["b"]["id"])
+        console.print(f"     graphsvc merge {a} {b}   |   graphsvc not-duplicate {a} {b}")
     console.print(f"{len(found['edges'])} of {found['totalCount']} pairs shown.")
 
 
 def _who(person: dict[str, Any]) -> str:
+    """A person's name and details, escaped for rich."""
     details = ", ".join(x for x in (person.get("organization") or "", *(person.get("emails") or [])[:1]) if x)
-    return f"{person['name']} ({details})" if details else person["name"]
+    return safe(f"{person['name']} ({details})" if details else person["name"])
 
 
 @app.command()
@@ -692,9 +696,9 @@ def merge(
         return
     result = data["mergePeople"]
     verb = "Merged" if result["applied"] else "Would merge"
-    console.print(f"{verb} {len(result['absorbedRecords'])} record(s) into {_who(result['person'])} ({result['person']['id']}).")
+    console.print(f"{verb} {len(result['absorbedRecords'])} record(s) into {_who(result['person'])} ({safe(result['person']['id'])}).")
     if result["reasons"]:
-        console.print(f"  evidence: {'; '.join(result['reasons'])} ({result['points']:.1f} points)")
+        console.print(f"  evidence: {safe('; '.join(result['reasons']))} ({result['points']:.1f} points)")
 
 
 @app.command()
@@ -713,7 +717,7 @@ def split(
     people = data["splitPerson"]["people"]
     console.print(f"Split into {len(people)} people:")
     for p in people:
-        console.print(f"  {p['id']}  {_who(p)}")
+        console.print(f"  {safe(p['id'])}  {_who(p)}")
 
 
 @app.command("not-duplicate")
@@ -736,7 +740,7 @@ def do_not_ask(
     """Never ask this person for an introduction: intro paths go around them."""
     with _session() as service:
         found = service.set_do_not_ask(service.workspace().id, person, not undo)
-    console.print(f"{found.display_name}: {'may be asked again' if undo else 'never asked for introductions'}")
+    console.print(f"{safe(found.display_name)}: {'may be asked again' if undo else 'never asked for introductions'}")
 
 
 @app.command()
@@ -754,7 +758,7 @@ def forget(
         if not yes and not typer.confirm(f"Erase everything about {match.person.display_name} ({match.person.id})?"):
             raise typer.Exit(1)
         person_id, removed = service.forget_person(ws, match.person.id)
-    console.print(f"Forgot {person_id}: {removed} pieces of evidence erased; imports will leave them out.")
+    console.print(f"Forgot {safe(person_id)}: {removed} pieces of evidence erased; imports will leave them out.")
 
 
 @app.command()
@@ -765,7 +769,7 @@ def tag(
     """Tag a person (then: graphsvc intro --to-tag TAG)."""
     with _session() as service:
         found, all_tags = service.tag(service.workspace().id, person, tags)
-    console.print(f"{found.display_name}: {', '.join(all_tags)}")
+    console.print(f"{safe(found.display_name)}: {safe(', '.join(all_tags))}")
 
 
 @app.command()
@@ -773,16 +777,50 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="Port."),
 ) -> None:
-    """Serve GraphQL (with GraphiQL) at http://HOST:PORT/graphql."""
+    """Serve GraphQL (with GraphiQL) at http://HOST:PORT/graphql.
+
+    The development profile (requests without a token act as admin) binds to loopback only; another
+    --host needs GRAPHSVC_PROFILE=production, except inside a container, where the published port
+    decides who reaches it (docker-compose.yml publishes 127.0.0.1:8000)."""
     import uvicorn
 
     from graphsvc.api.app import create_app
-
+    from graphsvc.errors import ConfigurationError
     from graphsvc.logs import configure_logging
+    from graphsvc.settings import Settings
 
+    try:
+        settings = Settings()
+    except ConfigurationError as exc:
+        _fail(exc)
+    if settings.profile == "development" and not _loopback(host) and not _in_container():
+        errors.print(
+            f"[bold red]error[/]: the development profile serves this machine only (--host 127.0.0.1, localhost or ::1), "
+            f"not {safe(host)}: without a token every request is the admin. Set GRAPHSVC_PROFILE=production and use tokens.",
+            highlight=False, soft_wrap=True,
+        )
+        raise typer.Exit(2)
     configure_logging()
-    console.print(f"GraphQL at http://{host}:{port}/graphql")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    console.print(f"GraphQL at http://{safe(host)}:{port}/graphql")
+    uvicorn.run(create_app(settings=settings, bind_host=host), host=host, port=port, log_level="warning", access_log=False)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _in_container() -> bool:
+    """Docker and Podman leave these marks; there the port mapping, not the bind address, exposes the server."""
+    from pathlib import Path
+
+    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
 
 
 @app.command()
@@ -820,6 +858,9 @@ for _typer in (app, token_app, neo4j_app):
 
 
 def main() -> None:
+    import os
+
+    os.umask(0o077)  # every file graphsvc writes (store, uploads, evidence files, exports) is its owner's only
     app()
 
 

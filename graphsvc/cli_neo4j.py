@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 
+from graphsvc.cli_text import safe
 from graphsvc.errors import ConfigurationError, GraphsvcError
 from graphsvc.settings import NEO4J_SCHEMES, Neo4jTarget, Settings
 
@@ -168,7 +169,7 @@ class AssetServer:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]error[/]: {message}")
+    errors.print(f"[bold red]error[/]: {safe(message)}")
     raise typer.Exit(code)
 
 
@@ -296,15 +297,15 @@ def sync(
         return
     where = f"{target_at.uri} (database {target_at.database})"
     if report.people == 0 and report.evidence == 0 and report.jobs == 0:
-        errors.print(f"[yellow]warning[/]: workspace {name!r} of {path} is empty: nothing to copy (wrong --workspace?)")
-    console.print(f"[bold]synced[/] workspace {name!r} from {path} into {where}")
-    console.print(f"  {report.summary()}")
+        errors.print(f"[yellow]warning[/]: workspace {safe(repr(name))} of {safe(path)} is empty: nothing to copy (wrong --workspace?)")
+    console.print(f"[bold]synced[/] workspace {safe(repr(name))} from {safe(path)} into {safe(where)}")
+    console.print(f"  {safe(report.summary())}")
     if not report.changed:
         console.print("  [dim]the target already had everything: nothing written but the derived ties[/]")
     if report.view is not None:
         bands = ", ".join(f"{k} {v}" for k, v in report.view.bands.items())
         console.print(f"  Browser view: {report.view.communities} communities ({report.view.people_labelled} people labelled); {bands}")
-    console.print("  next: graphsvc neo4j browse" + (f" --uri {target_at.uri}" if uri else ""))
+    console.print("  next: graphsvc neo4j browse" + (f" --uri {safe(target_at.uri)}" if uri else ""))
 
 
 @neo4j_app.command("view")
@@ -341,7 +342,7 @@ def view_(
     finally:
         target.close()
     bands = ", ".join(f"{k} {v}" for k, v in result.bands.items())
-    console.print(f"Browser view of {ws.name!r}: {result.communities} communities ({result.people_labelled} people labelled); {bands}")
+    console.print(f"Browser view of {safe(repr(ws.name))}: {result.communities} communities ({result.people_labelled} people labelled); {bands}")
 
 
 def browser_url(http_url: str, bolt: Neo4jTarget | None, *, auth: bool = True, command: str | None = None) -> str:

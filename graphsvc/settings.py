@@ -53,6 +53,16 @@ class Settings:
     profile: Literal["development", "production"] = "development"
     #: Seconds a GraphQL request may take before it is answered with a timeout error.
     request_timeout_seconds: float = 30.0
+    #: Host names the HTTP service answers to (the ``Host`` header) and accepts as the ``Origin`` of
+    #: a browser's request, comma-separated: ``graphs.example.com,.example.org`` (a leading dot:
+    #: that domain and its subdomains; ``*``: any, which gives up DNS-rebinding protection). Empty:
+    #: the loopback names (``localhost`` and its subdomains, ``127.0.0.1``, ``::1``) and the address
+    #: ``graphsvc serve --host`` binds. The address a request arrived at is always accepted.
+    allowed_hosts: str = ""
+    #: Serve ``/metrics`` on this port (at ``metrics_host``) instead of on the API's port; 0: on the
+    #: API's port, where the production profile asks for a bearer token.
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     #: Neo4j user and password when ``store`` has no ``user:password@`` (the URL wins).
     neo4j_user: str = "neo4j"
     neo4j_password: str = field(default="", repr=False)
@@ -89,6 +99,16 @@ class Settings:
         hints = _hints()
         changed = {name: _convert(value, hints[name], name, from_env=False) for name, value in (update or {}).items() if name in hints}
         return replace(self, **changed)
+
+    def allowed_host_names(self, bind_host: str | None = None) -> frozenset[str]:
+        """``allowed_hosts`` as lower-case names (``.example.org``: the domain and its subdomains; ``*``:
+        any); empty, the loopback names and ``bind_host`` (unless it is a wildcard address)."""
+        names = {n.strip().lower().strip("[]") for n in self.allowed_hosts.split(",") if n.strip()}
+        if not names:
+            names = set(LOOPBACK_HOSTS)
+            if bind_host and bind_host.strip("[]") not in ("0.0.0.0", "::", ""):
+                names.add(bind_host.lower().strip("[]"))
+        return frozenset(names)
 
     def store_url(self) -> str:
         return self.store or f"sqlite:///{self.data_dir / 'graphsvc.db'}"
@@ -132,6 +152,9 @@ class Settings:
         database = unquote(parts.path.strip("/")) or self.neo4j_database
         return Neo4jTarget(uri, user, password, database)
 
+
+#: What the service answers to when ``allowed_hosts`` is empty (with the bind address).
+LOOPBACK_HOSTS = ("localhost", ".localhost", "127.0.0.1", "::1")
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 _SUPPORTED = "use sqlite:///path/to/file.db or neo4j://user:password@host:7687"

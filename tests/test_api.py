@@ -25,7 +25,8 @@ async def _upload(client: httpx.AsyncClient, path: Path, options: dict[str, str]
     operations = json.dumps({"query": UPLOAD, "variables": {"file": None, "options": options}})
     files = {"0": (path.name, path.read_bytes(), "text/csv")}
     return await client.post(
-        "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})}, files=files
+        "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})}, files=files,
+        headers={"x-graphsvc-csrf": "1"},  # a multipart POST must carry a header no cross-site form can send
     )
 
 

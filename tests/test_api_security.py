@@ -225,7 +225,7 @@ def test_oversized_upload_gets_413_and_writes_nothing(tmp_path: Path) -> None:
     operations = json.dumps({"query": "mutation($f: Upload!) { startImport(file: $f) { id } }", "variables": {"f": None}})
     response = asyncio.run(client.post(
         "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("big.csv", b"Name,Email\n" + b"x,y@z.example\n" * 5000, "text/csv")},
+        files={"0": ("big.csv", b"Name,Email\n" + b"x,y@z.example\n" * 5000, "text/csv")}, headers={"x-graphsvc-csrf": "1"},
     ))
     assert response.status_code == 413 and response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert service.store.list_jobs(service.workspace().id) == []

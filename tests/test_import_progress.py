@@ -175,7 +175,7 @@ async def _upload(client: httpx.AsyncClient, path: Path, headers: dict[str, str]
     operations = json.dumps({"query": UPLOAD, "variables": {"f": None, "o": EXPO_INPUT}})
     response = await client.post(
         "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": (path.name, path.read_bytes(), "text/csv")}, headers=headers or {},
+        files={"0": (path.name, path.read_bytes(), "text/csv")}, headers={"x-graphsvc-csrf": "1", **(headers or {})},
     )
     return response.json()
 

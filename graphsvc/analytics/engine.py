@@ -238,6 +238,7 @@ class PathEngine:
         forbidden[starts] = True
         direct = self._direct_to_targets(targets) if drop_detours else None
 
+        finite = [np.flatnonzero(bound < _INF) for bound in bounds]  # per layer, sorted
         best: list[tuple[float, int, tuple[int, ...]]] = []
         limit = _INF
         counter = itertools.count()
@@ -271,12 +272,18 @@ class PathEngine:
             remaining = max_hops - (len(path) - 1)
             after = bounds[remaining - 1]
             neighbours, tie_costs = self._row(node)
-            h = after[neighbours]
-            keep = np.flatnonzero(h < _INF)
+            reachable = finite[remaining - 1]
+            if len(reachable) * 8 < len(neighbours):
+                # few people can still reach a target (the last hops): look them up in the row
+                # instead of scanning it; positions come out ascending either way
+                at = np.minimum(np.searchsorted(neighbours, reachable), len(neighbours) - 1)
+                keep = at[neighbours[at] == reachable]
+            else:
+                keep = np.flatnonzero(after[neighbours] < _INF)
             if not len(keep):
                 continue
             neighbours = neighbours[keep]
-            h = h[keep]
+            h = after[neighbours]
             ok = ~forbidden[neighbours]
             for earlier in parent_path:
                 ok &= neighbours != earlier

@@ -16,7 +16,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def to_graphql_error(exc: GraphsvcError) -> GraphQLError:
-    return GraphQLError(str(exc), extensions={"code": exc.code})
+    return GraphQLError(scrub_paths(str(exc)), extensions={"code": exc.code})
+
+
+#: A directory part of an absolute POSIX path (not the slashes of a URL, a date or ``a/b``).
+_DIRECTORIES = re.compile(r"(?<![\w.:/~-])/(?:[^\s'\"/]+/)+")
+#: The random part of an upload's temporary name (``graphsvc.api.imports.mutations._save_upload``).
+_UPLOAD_PREFIX = re.compile(r"\bupload-[a-z0-9_]{8}-")
+
+
+def scrub_paths(message: str) -> str:
+    """``message`` without the server's paths: an absolute path keeps only its file name, and an upload's
+    temporary name only the name it was uploaded as (``/srv/uploads/upload-k3j9x0ab-Connections.csv``
+    is ``Connections.csv``)."""
+    return _UPLOAD_PREFIX.sub("", _DIRECTORIES.sub("", message))
 
 
 def translate_errors(resolver: F) -> F:

@@ -1,4 +1,5 @@
-"""The HTTP edge: request ids and JSON access logs, metrics, authentication, upload caps, timeouts.
+"""The HTTP edge: request ids and JSON access logs, metrics, authentication, upload caps, timeouts,
+and the checks that keep other sites out (``Host``, ``Origin``, CSRF; docs/security.md).
 
 A pure ASGI middleware (no response buffering): it authenticates the bearer token before the
 GraphQL app runs, counts request body bytes while they stream (413 past the cap, whatever the
@@ -8,6 +9,16 @@ WebSockets at /graphql (subscriptions, graphql-transport-ws) may carry the token
 handshake's ``Authorization`` header, checked here (an invalid one is refused with the same 401
 before the socket opens), or in the ``connection_init`` payload, checked by the GraphQL app
 (``graphsvc.api.app``) with ``authenticate_bearer``. No request timeout applies to a socket.
+
+Every request, in every profile, must name an allowed host (``Settings.allowed_hosts``: by default the
+loopback names and the bind address; the address the request arrived at always counts), else 400
+``HOST_NOT_ALLOWED``: a page on another site cannot rebind its own name to this server and read it.
+Requests to /graphql (and its WebSocket handshakes) carrying an ``Origin`` (else a ``Referer``) of
+another site are refused with 403 ``CROSS_SITE_REQUEST``, and a POST a browser could send from a
+plain form (no content type, ``multipart/form-data``, ``application/x-www-form-urlencoded``,
+``text/plain``) must carry a header no form can set, so a browser asks first (CORS preflight, which
+this server never grants): ``Authorization``, ``X-GraphSVC-CSRF`` or ``Apollo-Require-Preflight``.
+In the production profile /metrics asks for a bearer token like /graphql.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from typing import Any, Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -73,15 +85,43 @@ def authenticate_bearer(service: Graphsvc, authorization: str, *, production: bo
     return None, Caller(service.workspace().id, Role.ADMIN, None)
 
 
+#: Content types a plain HTML form can POST cross-site without a CORS preflight.
+SIMPLE_CONTENT_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+#: Any of these headers makes a browser ask first (a CORS preflight, never granted here): a form cannot send them.
+PREFLIGHT_HEADERS = ("authorization", "x-graphsvc-csrf", "apollo-require-preflight")
+
+
+def host_name(value: str) -> str | None:
+    """The lower-case host name of a ``Host`` header value or an origin's ``host[:port]`` (brackets of an
+    IPv6 address removed), or None when it is not one."""
+    try:
+        parts = urlsplit("//" + value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    if not parts.hostname or parts.path or parts.query or parts.username is not None:
+        return None
+    return parts.hostname.lower()
+
+
+def host_allowed(name: str, allowed: frozenset[str]) -> bool:
+    """``name`` is in ``allowed`` (``*``: anything; ``.example.org``: that domain and its subdomains)."""
+    if name in allowed or "*" in allowed:
+        return True
+    return any(entry.startswith(".") and (name == entry[1:] or name.endswith(entry)) for entry in allowed)
+
+
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
     return status, json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, service: Graphsvc, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, service: Graphsvc, metrics: Metrics, bind_host: str | None = None) -> None:
         self.app, self.service, self.metrics = app, service, metrics
         settings = service.settings
         self.production = settings.profile == "production"
+        self.allowed_hosts = settings.allowed_host_names(bind_host)
+        self.metrics_here = not settings.metrics_port
         self.max_body = settings.max_upload_bytes
         self.timeout = settings.request_timeout_seconds
 
@@ -110,6 +150,15 @@ class EdgeMiddleware:
         caller: Caller | None = None
         path = scope.get("path", "")
         try:
+            refused = self._foreign(scope, headers, path)
+            if refused:
+                await respond(*refused)
+                return
+            if path == "/metrics" and self.production and self.metrics_here:
+                failure, caller = await asyncio.to_thread(self._authenticate, headers)
+                if failure:
+                    await respond(*failure)
+                    return
             if path == "/graphql":
                 failure, caller = await asyncio.to_thread(self._authenticate, headers)
                 if failure:
@@ -140,6 +189,35 @@ class EdgeMiddleware:
                 "workspace": caller.workspace_id if caller else None, "token": caller.token_id if caller else None,
             }))
 
+    def _foreign(self, scope: Scope, headers: dict[str, str], path: str) -> tuple[int, bytes] | None:
+        """Why a request (or WebSocket handshake) from another site, or to a host name not ours, is
+        refused; None when it is not."""
+        server = scope.get("server") or ("",)
+        arrived_at = str(server[0] or "").lower()
+        given = headers.get("host")
+        if given is not None:
+            name = host_name(given)
+            if name is None or not (host_allowed(name, self.allowed_hosts) or name == arrived_at):
+                return _error(400, "HOST_NOT_ALLOWED", f"this server does not answer to the host name {given[:100]!r} "
+                              "(GRAPHSVC_ALLOWED_HOSTS names the hosts it answers to)")
+        if path != "/graphql":
+            return None
+        origin = headers.get("origin")
+        source = origin if origin is not None else headers.get("referer")
+        if source is not None:
+            parts = urlsplit(source.strip())
+            name = host_name(parts.netloc) if parts.scheme in ("http", "https", "ws", "wss") else None
+            same = given is not None and parts.netloc.lower() == given.strip().lower()
+            if not same and (name is None or not host_allowed(name, self.allowed_hosts)):
+                what = "Origin" if origin is not None else "Referer"
+                return _error(403, "CROSS_SITE_REQUEST", f"a request from another site ({what}: {source[:100]!r}) is refused")
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media in SIMPLE_CONTENT_TYPES and not any(headers.get(h, "").strip() for h in PREFLIGHT_HEADERS):
+                return _error(403, "CROSS_SITE_REQUEST", f"a {media or 'body-less'} POST must carry an X-GraphSVC-CSRF header "
+                              "(any value; or Authorization): a form on another site cannot send one")
+        return None
+
     def _authenticate(self, headers: dict[str, str]) -> tuple[tuple[int, bytes] | None, Caller | None]:
         failure, caller = authenticate_bearer(self.service, headers.get("authorization", ""), production=self.production)
         return (_error(401, "UNAUTHENTICATED", failure) if failure else None), caller
@@ -153,6 +231,11 @@ class EdgeMiddleware:
         started = time.perf_counter()
         status, caller = "101", None
         try:
+            refused = self._foreign(scope, headers, "/graphql")
+            if refused:
+                status = str(refused[0])
+                await self._refuse_handshake(scope, receive, send, *refused)
+                return
             if headers.get("authorization"):
                 failure, caller = await asyncio.to_thread(
                     authenticate_bearer, self.service, headers["authorization"], production=self.production

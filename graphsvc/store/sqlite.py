@@ -152,7 +152,15 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.exists():  # a directory the store makes is its owner's only
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.path.parent.chmod(0o700)
+        # the store file 0600 before SQLite opens it; SQLite gives its -wal and -shm the file's mode
+        if not self.path.exists():
+            self.path.touch(mode=0o600)
+        for private in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            if private.exists() and private.stat().st_mode & 0o077:
+                private.chmod(0o600)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()

@@ -21,8 +21,11 @@ CANCEL_WAIT_SECONDS = 5.0
 
 
 async def _save_upload(upload: Upload, folder: Path, cap: int) -> Path:
-    """Stream the upload to disk, counting bytes: past ``cap`` it is refused and removed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Stream the upload to disk, counting bytes: past ``cap`` it is refused and removed. The folder is
+    its owner's only (0700) and the file 0600 (``tempfile`` makes it so)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(getattr(upload, "filename", "") or "upload").name)[-100:]
     handle = tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", suffix="-" + safe, delete=False)
     path, written = Path(handle.name), 0

@@ -6,7 +6,7 @@ from datetime import datetime
 import strawberry
 
 from graphsvc import model
-from graphsvc.api.errors import translate_errors
+from graphsvc.api.errors import scrub_paths, translate_errors
 from graphsvc.api.pagination import Connection, paginate
 
 JobStatus = strawberry.enum(model.JobStatus, description="Where an import job stands.")
@@ -72,7 +72,7 @@ class ImportJobType:
         return cls(
             id=strawberry.ID(job.id), file_name=job.file_name, format=job.format, status=job.status,
             rows_read=job.rows_read, rows_imported=job.rows_imported, rows_rejected=job.rows_rejected,
-            rows_skipped=job.rows_skipped, error=job.error or None, notes=list(job.notes),
+            rows_skipped=job.rows_skipped, error=scrub_paths(job.error) if job.error else None, notes=[scrub_paths(n) for n in job.notes],
             started_at=job.started_at, finished_at=job.finished_at,
             owner_id=strawberry.ID(job.owner_person_id) if job.owner_person_id else None,
             checkpoint_row=job.checkpoint_row, bytes_done=done, bytes_total=total,

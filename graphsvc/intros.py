@@ -219,16 +219,17 @@ def path_advice(kind: PathKind, hops: list[Hop]) -> str:
     >>> me, lukas, tara = Person("a", "Me"), Person("b", "Lukas Braun"), Person("c", "Tara Voss")
     >>> hop = lambda x, y, s: Hop(x, y, s, EvidenceLevel.CONNECTION, False, None, [], [])
     >>> path_advice(PathKind.WARM_INTRODUCTION, [hop(me, lukas, 0.6), hop(lukas, tara, 0.5)])
-    'Warm introduction via Lukas Braun: ask Lukas Braun to introduce you to Tara Voss'
+    'Warm introduction via Lukas Braun: Me asks Lukas Braun for an introduction to Tara Voss'
     >>> path_advice(PathKind.DIRECT, [hop(me, tara, 0.7)])
-    'You know Tara Voss yourself: reach out directly'
+    'Me knows Tara Voss directly: reach out without an introduction'
     """
     target = hops[-1].target.display_name
+    requester = hops[0].source.display_name
     if kind is PathKind.DIRECT:
-        return f"You know {target} yourself: reach out directly"
+        return f"{requester} knows {target} directly: reach out without an introduction"
     via = _names([h.target for h in hops[:-1]])
     if kind is PathKind.WARM_INTRODUCTION:
-        return f"Warm introduction via {via}: ask {hops[0].target.display_name} to introduce you to {target}"
+        return f"Warm introduction via {via}: {requester} asks {hops[0].target.display_name} for an introduction to {target}"
     weakest = min(hops, key=lambda h: h.strength)
     return (
         f"Warm-up route via {via}: strengthen the weak link first "

@@ -73,7 +73,7 @@ class Hop:
 class IntroPath:
     strength: float = strawberry.field(description="Product of the hops' strengths.")
     kind: PathKind  # type: ignore[valid-type]
-    advice: str = strawberry.field(description="What to do, in words: 'Warm introduction via Lukas Braun: ask Lukas Braun to introduce you to ...'.")
+    advice: str = strawberry.field(description="What to do, in words: 'Warm introduction via Lukas Braun: Maya asks Lukas Braun for an introduction to ...'.")
     weakest_link_strength: float
     hops: list[Hop]
 

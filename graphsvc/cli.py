@@ -338,16 +338,23 @@ def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """One import job with its rejected rows."""
+    """One import job with its first 50 rejected or skipped rows and how many there are (--json: every one)."""
     with _store_session() as service:
         found = service.job(service.workspace().id, job_id)
-        rejects = service.store.rejects(found.id)
+        rejects = service.store.rejects(found.id, limit=None if as_json else JOB_REJECTS_SHOWN)  # a page, read in the store
     if as_json:
         _print_json({"job": _job_dict(found), "rejects": [_reject_dict(r) for r in rejects]})
         return
     console.print(job_summary(found))
     for reject in rejects:
         console.print(f"  row {reject.row}: {'skipped' if reject.skipped else 'rejected'}: {safe(reject.reason)}")
+    total = found.rows_rejected + found.rows_skipped
+    if total > len(rejects):
+        console.print(f"  … {total} rows rejected or skipped in all; --json lists every one", highlight=False)
+
+
+#: Rejected rows ``graphsvc job`` prints (it says how many there are in all).
+JOB_REJECTS_SHOWN = 50
 
 
 @app.command()

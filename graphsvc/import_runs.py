@@ -4,7 +4,11 @@ The API's ``startImport`` runs each job in a thread registered here under its jo
 ``threading.Event`` that ``cancelImport`` sets; the run checks it between batches
 (``PreparedImport.run(should_stop=...)``), stops at the next batch boundary and ends
 ``CANCELLED`` with its committed batches kept. Importing the same file again resumes the job
-from its checkpoint, like a failed one.
+from its checkpoint, like a failed one. Reading the file is watched too (``_stoppable``): between
+two rows the flag is looked at every ``PARSE_CHECK_SECONDS``, so a cancel lands while the
+importer is still reading towards its next batch (an importer's row is bounded work, e.g. a
+calendar series' expansion budget); the transaction then open rolls back, as for a cancel inside
+a batch.
 
 The store knows rows, not bytes: the importer's position in the file (``bytes_done`` of
 ``bytes_total``) after each batch is kept here, for ``importJob`` and the ``importProgress``
@@ -16,13 +20,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from graphsvc.errors import InvalidArgument, JobNotRunning, NotFound
-from graphsvc.jobs import PreparedImport, Progress
+from graphsvc.jobs import PreparedImport, Progress, _Cancelled
 from graphsvc.model import ImportJob, JobStatus
 from graphsvc.store.protocol import Store
 
@@ -32,6 +37,8 @@ if TYPE_CHECKING:
 KEEP_FINISHED = 256
 #: How long a new run of a job waits for a cancelled run of the same job to reach its batch boundary.
 STOP_WAIT_SECONDS = 60.0
+#: While the importer reads rows, the cancel flag is looked at this often (between rows).
+PARSE_CHECK_SECONDS = 0.1
 
 
 @dataclass
@@ -188,6 +195,7 @@ class ImportRuns:
                 progress(done, total, job)
 
         try:
+            _stoppable(prepared, run.stop.is_set)
             return prepared.run(on_progress, should_stop=run.stop.is_set)
         finally:
             self._finish(run, prepared.job, ran=not prepared.already_done)
@@ -264,8 +272,29 @@ def _run_in_child(
             progress[0], progress[1] = done, total
 
         try:
+            _stoppable(prepared, stop.is_set)
             prepared.run(on_progress, should_stop=stop.is_set)
         except Exception:  # recorded on the job as FAILED; the parent reads it from the store
             pass
     finally:
         store.close()
+
+
+def _stoppable(prepared: PreparedImport, should_stop: Callable[[], bool]) -> None:
+    """Make ``prepared``'s row stream end the run as cancelled once ``should_stop()`` answers True,
+    looked at between rows every ``PARSE_CHECK_SECONDS`` (``jobs`` itself looks only at batch
+    boundaries, and a batch can be a long read away)."""
+    parsed = prepared.parsed
+    rows = parsed.rows
+
+    def checked() -> Any:
+        due = time.monotonic() + PARSE_CHECK_SECONDS
+        for item in rows():
+            now = time.monotonic()
+            if now >= due:
+                due = now + PARSE_CHECK_SECONDS
+                if should_stop():
+                    raise _Cancelled()
+            yield item
+
+    parsed.rows = checked

@@ -25,6 +25,7 @@ from typing import Callable
 import importers
 from graphsvc.errors import ImportFailed
 from graphsvc.identity import Resolver, ensure_blocks, fold
+from graphsvc.limits import too_long
 from graphsvc.merging import auto_merge, recheck
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
@@ -212,10 +213,12 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
                 if should_stop is not None and should_stop():
                     transactions.commit()  # the batches written stay
                     raise _Cancelled()  # before writing: this batch was never written, a resumed run reads it again
+                _take_notes(job, parsed)
                 transactions.write(resolver, batch, should_stop)
                 batch = []
                 if progress:
                     progress(parsed.position(), parsed.size, job)
+        _take_notes(job, parsed)
         transactions.write(resolver, batch, should_stop)
     job.status, job.finished_at = JobStatus.COMPLETED, datetime.now(timezone.utc)
     with store.atomic():
@@ -223,6 +226,14 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
     if progress:
         progress(parsed.size, parsed.size, job)
     return job
+
+
+def _take_notes(job: ImportJob, parsed: ParsedSource) -> None:
+    """Notes the importer added while reading rows (a recurring series cut to its latest
+    occurrences) join the job's, and are saved with the batch."""
+    for note in parsed.notes:
+        if note not in job.notes:
+            job.notes.append(note)
 
 
 class _Transactions:
@@ -330,6 +341,8 @@ def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, r
     """
     ws = job.workspace_id
     for record in row.records:
+        if problem := too_long(record):
+            return problem
         for ref in _refs(record):
             if ref is None and job.owner_person_id is None:
                 return "evidence about the export's owner, but the owner is unknown (pass --owner)"

@@ -30,7 +30,14 @@ that is an email address is not a name.
 **Recurring series** (``RRULE``/``RDATE`` with ``EXDATE`` and ``RECURRENCE-ID`` overrides sharing
 the ``UID``) are expanded with recurring-ical-events, bounded: only occurrences up to the export
 date, within the last ``MAX_SERIES_YEARS`` (2) years of the series up to then, and at most
-``MAX_OCCURRENCES`` (750) per series, the latest kept. Each calendar's **export date** is its
+``MAX_OCCURRENCES`` (750) per series, the latest kept (a series cut so is named in the job's
+notes). The rules themselves are expanded under a work budget (``importers/_rrule.py``:
+``SERIES_WORK`` steps and ``SERIES_SECONDS`` per series, counted in days examined, not in
+occurrences found): a rule without COUNT starts at its last period before the window, whatever
+its DTSTART (``FREQ=SECONDLY`` from years ago costs its window, not every second since), and
+stops at the export date, so a rule that can never match (``BYMONTH=2;BYMONTHDAY=31``) ends
+there; a COUNT is counted from DTSTART, and one too costly to count (``FREQ=SECONDLY;
+COUNT=100000000`` long ago) is rejected with the reason. Each calendar's **export date** is its
 latest ``DTSTAMP`` (Google stamps every event with the export time), else the latest start of a
 single event; for an invitation (``METHOD:REQUEST``, ``REPLY``, ...: its DTSTAMP is when it was
 sent) it is the import date. Occurrences after the export date have not been held and are not
@@ -51,7 +58,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
@@ -60,9 +67,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from graphsvc.errors import ImportFailed, MissingOwner
+from importers._rrule import Budget, OverBudget, iterate
 from importers.base import ImportOptions
 from importers.names import split_name
 from importers.records import Attendance, EventRef, Link, ParsedRow, ParsedSource, PersonRef, Record, Rejected, RowResult, Skipped
@@ -73,8 +81,13 @@ MAX_MEETING_SIZE = 25
 MAX_SERIES_YEARS = 2
 SERIES_WINDOW_DAYS = 730
 MAX_OCCURRENCES = 750
-#: How many occurrences of a COUNT-bounded rule are walked to find where the series ends.
-MAX_COUNT_SCAN = 20_000
+#: The work one series' expansion may do: steps (days a rule examines, occurrences it yields;
+#: ``importers/_rrule.py``) and wall-clock seconds. A rule that needs more (a huge COUNT counted
+#: from long ago) is rejected with the reason; an open-ended one never does (it starts at the window).
+SERIES_WORK = 200_000
+SERIES_SECONDS = 10.0
+#: Series cut to their latest occurrences are named in the job's notes, up to this many.
+MAX_CUT_NOTES = 20
 READ_CHARS = 64 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 KEPT_PROPERTIES = {
@@ -399,7 +412,7 @@ class IcsImporter:
             done[0] = 0
             base = 0
             for facts in surveys:
-                yield from _member_rows(facts, base, owner, kind, progress)
+                yield from _member_rows(facts, base, owner, kind, progress, notes)
                 base += facts.lines
                 done[0] += facts.member.size
                 progress.bytes_read = 0
@@ -427,7 +440,7 @@ class _Participant:
 
 
 def _member_rows(
-    facts: _CalendarFacts, base: int, owner: _Owner, kind: str, progress: _Progress
+    facts: _CalendarFacts, base: int, owner: _Owner, kind: str, progress: _Progress, notes: list[str]
 ) -> Iterator[RowResult]:
     floating = _floating_zone(facts.calendar.get("X-WR-TIMEZONE", ""))
     if facts.timezones and not facts.skip_reason:
@@ -447,7 +460,7 @@ def _member_rows(
         if component.values("RECURRENCE-ID") and uid in facts.masters:
             yield Skipped(row, f"a changed occurrence of the recurring event on row {base + facts.masters[uid]} (imported with its series)")
             continue
-        yield _event_row(row, component, facts, owner, facts.export_date, kind, floating)
+        yield _event_row(row, component, facts, owner, facts.export_date, kind, floating, notes)
 
 
 def _floating_zone(name: str) -> tzinfo:
@@ -468,7 +481,8 @@ def _utc(value: Any, floating: tzinfo) -> datetime:
 
 
 def _event_row(
-    row: int, component: _Component, facts: _CalendarFacts, owner: _Owner, export_date: datetime, kind: str, floating: tzinfo
+    row: int, component: _Component, facts: _CalendarFacts, owner: _Owner, export_date: datetime, kind: str, floating: tzinfo,
+    notes: list[str],
 ) -> RowResult:
     uid = (component.values("UID") or [""])[0].strip()
     recurring = bool(component.values("RRULE") or component.values("RDATE")) and not component.values("RECURRENCE-ID")
@@ -484,10 +498,16 @@ def _event_row(
     if str(master.get("STATUS", "")).upper() == "CANCELLED":
         return Skipped(row, "a cancelled event (STATUS:CANCELLED)")
     if recurring:
+        cut: list[str] = []
         try:
-            occurrences = _occurrences(calendar, master, start, export_date, floating)
+            occurrences = _occurrences(calendar, master, start, export_date, floating, cut)
+        except OverBudget as exc:
+            rule = "; ".join(str(line)[:80] for line in component.values("RRULE"))
+            return Rejected(row, f"a recurrence rule too costly to expand ({rule}: {exc.reason} before its window); not imported")
         except Exception as exc:  # noqa: BLE001
             return Rejected(row, f"unreadable recurrence ({type(exc).__name__}: {str(exc)[:120]})")
+        for text in cut:
+            _note_cut(notes, f"row {row} (UID {uid[:80]!r}): {text}")
         if not occurrences:
             return Skipped(row, "a recurring event with no occurrence up to the export date")
     else:
@@ -511,24 +531,117 @@ def _event_row(
     return Skipped(row, reason)
 
 
-def _occurrences(calendar: icalendar.Calendar, master: Any, start: datetime, export_date: datetime, floating: tzinfo) -> list[Any]:
-    end = export_date
-    series_end = _series_end(master, floating)
-    if series_end is not None:
-        end = min(end, series_end + timedelta(days=1))
-    if end < start:
-        return []
-    window_start = max(start, end - timedelta(days=SERIES_WINDOW_DAYS), end - _span_of(master, MAX_OCCURRENCES))
-    if "RRULE" not in master:  # RDATEs only: a finite list, take it whole
-        window_start = start
-    found = recurring_ical_events.of(calendar).between(window_start, end + timedelta(seconds=1))  # end included
+def _occurrences(
+    calendar: icalendar.Calendar, master: Any, start: datetime, export_date: datetime, floating: tzinfo, cut: list[str]
+) -> list[Any]:
+    """The occurrences of a recurring series that are evidence: up to the export date, over the
+    series' last ``SERIES_WINDOW_DAYS`` up to then, at most ``MAX_OCCURRENCES`` (the latest).
+
+    The RRULEs are expanded here under one ``Budget`` (``SERIES_WORK`` steps, ``SERIES_SECONDS``),
+    an open-ended rule from its last period before the window (``importers/_rrule.py``); the
+    occurrences found replace the RRULE by RDATEs, so recurring-ical-events only applies
+    EXDATEs and overrides to a finite list. ``OverBudget`` escapes when the rule costs more than
+    the budget (a huge COUNT counted from a DTSTART long ago); a series cut to its latest
+    occurrences says so in ``cut``."""
+    rules = master.get("RRULE")
+    rules = [] if rules is None else rules if isinstance(rules, list) else [rules]
+    original = master.decoded("DTSTART")
+    dtstart = original if isinstance(original, datetime) else datetime(original.year, original.month, original.day)
+    zone = dtstart.tzinfo if dtstart.tzinfo is not None else (floating if isinstance(original, datetime) else timezone.utc)
+
+    def wall(moment: datetime) -> datetime:  # a UTC time as the rule's wall clock (naive or aware, like DTSTART)
+        local = moment.astimezone(zone)
+        return local if dtstart.tzinfo is not None else local.replace(tzinfo=None)
+
+    def utc(value: datetime) -> datetime:
+        return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(timezone.utc)
+
+    budget = Budget(SERIES_WORK, SERIES_SECONDS)
+    parsed = [_parse_rule(rule.to_ical().decode(), dtstart) for rule in rules]
+
+    def expand(rule: rrule, jump: datetime | None, since: datetime) -> tuple[list[tuple[datetime, datetime]], int, datetime | None]:
+        """(the latest MAX_OCCURRENCES occurrences from ``since`` up to the export date, how many
+        there were, the last one)."""
+        kept: deque[tuple[datetime, datetime]] = deque(maxlen=MAX_OCCURRENCES)
+        seen, last = 0, None
+        for value in iterate(rule, budget, stop=wall(export_date), jump_to=jump):
+            budget.spend()
+            moment = utc(value)
+            if moment > export_date:
+                break
+            last = moment
+            if moment >= since:
+                kept.append((moment, value))
+                seen += 1
+        return list(kept), seen, last
+
+    # A COUNT is counted from DTSTART: those rules run from there and tell where the series ends.
+    counted = {i: expand(rule, None, start) for i, rule in enumerate(parsed) if rule._count is not None}
+    ends: list[datetime | None] = []
+    for i, rule in enumerate(rules):
+        if i in counted:
+            ends.append(counted[i][2] or start)
+        elif "UNTIL" in rule:
+            ends.append(_utc(rule["UNTIL"][0], floating))
+        else:
+            ends.append(None)  # open-ended
+    window_start = start
+    if rules:
+        # a day after the series' end (an UNTIL in the year 9999 is the export date's business)
+        anchor = export_date if None in ends else min(export_date, min(export_date, max(e for e in ends if e)) + timedelta(days=1))
+        window_start = max(start, anchor - timedelta(days=SERIES_WINDOW_DAYS), anchor - _span_of(master, MAX_OCCURRENCES))
+        found: dict[datetime, datetime] = {}
+        seen = 0
+        for i, rule in enumerate(parsed):
+            # any other rule starts at its last period before the window (two hours of slack: DST)
+            kept, count, _ = counted[i] if i in counted else expand(rule, wall(window_start) - timedelta(hours=2), window_start)
+            kept = [(moment, value) for moment, value in kept if moment >= window_start]
+            if i in counted:  # how many of a COUNT's occurrences fell in the window: more than kept when its deque was full
+                count = count if len(counted[i][0]) == MAX_OCCURRENCES and kept and kept[0] == counted[i][0][0] else len(kept)
+            seen += count
+            found.update(kept)
+        chosen = sorted(found)[-MAX_OCCURRENCES:]
+        if seen > len(chosen) and len(chosen) == MAX_OCCURRENCES:
+            cut.append(f"the latest {MAX_OCCURRENCES} of its occurrences kept (from {chosen[0].date().isoformat()})")
+        del master["RRULE"]  # the occurrences found stand in for the rule
+        values = [found[moment] for moment in chosen]
+        if not isinstance(original, datetime):
+            values = [value.date() for value in values]
+        if values:
+            master.add("RDATE", values)
+    found_occurrences = recurring_ical_events.of(calendar).between(window_start, export_date + timedelta(seconds=1))  # end included
     dated = []
-    for occurrence in found:
+    for occurrence in found_occurrences:
         moment = _utc(occurrence.decoded("DTSTART"), floating)
         if window_start <= moment <= export_date:
             dated.append((moment, occurrence))
     dated.sort(key=lambda pair: pair[0])
     return [occurrence for _, occurrence in dated[-MAX_OCCURRENCES:]]
+
+
+def _note_cut(notes: list[str], text: str) -> None:
+    listed = sum(note.startswith("row ") and "occurrences kept" in note for note in notes)
+    if listed < MAX_CUT_NOTES:
+        notes.append(text)
+    elif listed == MAX_CUT_NOTES and not any(note.startswith("more recurring series were cut") for note in notes):
+        notes.append(f"more recurring series were cut to their latest {MAX_OCCURRENCES} occurrences (only the first {MAX_CUT_NOTES} are listed)")
+
+
+def _parse_rule(text: str, dtstart: datetime) -> rrule:
+    """The RRULE as dateutil reads it, from ``dtstart``. An UNTIL in UTC with a floating DTSTART
+    (or a floating UNTIL with a zoned one), which dateutil refuses, is read in DTSTART's terms."""
+    try:
+        return rrulestr(text, dtstart=dtstart, cache=False)
+    except ValueError:
+        match = re.search(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", text)
+        if not match:
+            raise
+        until, zulu = match.groups()
+        if dtstart.tzinfo is None:
+            fixed = until
+        else:
+            fixed = (until if "T" in until else until + "T000000") + "Z"
+        return rrulestr(text[: match.start()] + "UNTIL=" + fixed + text[match.end() :], dtstart=dtstart, cache=False)
 
 
 PERIODS = {
@@ -546,29 +659,6 @@ def _span_of(master: Any, occurrences: int) -> timedelta:
         interval = int((rule.get("INTERVAL") or [1])[0] or 1)
         spans.append(period * interval * occurrences)
     return min(spans) if spans else timedelta(days=SERIES_WINDOW_DAYS)
-
-
-def _series_end(master: Any, floating: tzinfo) -> datetime | None:
-    """When the series ends (UNTIL, or the last of COUNT), or None for a series without end."""
-    rules = master.get("RRULE")
-    if rules is None:
-        return None
-    rules = rules if isinstance(rules, list) else [rules]
-    ends: list[datetime] = []
-    for rule in rules:
-        if "UNTIL" in rule:
-            ends.append(_utc(rule["UNTIL"][0], floating))
-        elif "COUNT" in rule:
-            dtstart = _utc(master.decoded("DTSTART"), floating)
-            last = dtstart
-            for i, moment in enumerate(rrulestr(rule.to_ical().decode(), dtstart=dtstart)):
-                last = moment
-                if i >= MAX_COUNT_SCAN:
-                    break
-            ends.append(last)
-        else:
-            return None
-    return max(ends) if ends else None
 
 
 def _address(value: Any) -> str:

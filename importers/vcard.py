@@ -238,13 +238,21 @@ def _version(card: RawCard) -> str:
 
 
 def _split_property(line: bytes) -> tuple[bytes, bytes] | None:
-    """``NAME;params`` and the value, split at the first colon outside double quotes."""
-    quoted = False
-    for i, byte in enumerate(line):
-        if byte == 0x22:
-            quoted = not quoted
-        elif byte == 0x3A and not quoted:
-            return line[:i], line[i + 1 :]
+    """``NAME;params`` and the value, split at the first colon outside double quotes.
+
+    Found with ``bytes.find`` (C speed, each byte looked at once or twice): a 5 MB PHOTO value
+    is not walked byte by byte in Python."""
+    pos, colon = 0, line.find(b":")
+    while colon != -1:
+        quote = line.find(b'"', pos, colon)
+        if quote == -1:
+            return line[:colon], line[colon + 1 :]
+        closing = line.find(b'"', quote + 1)
+        if closing == -1:
+            return None  # an unclosed quote: no colon outside quotes
+        pos = closing + 1
+        if colon < pos:
+            colon = line.find(b":", pos)
     return None
 
 
@@ -252,24 +260,85 @@ def _is_quoted_printable(head: bytes) -> bool:
     return b"QUOTED-PRINTABLE" in head.upper()
 
 
-def _logical_lines(card: RawCard, version: str) -> list[tuple[int, bytes]]:
-    logical: list[list] = []
-    for number, line in card.lines:
-        if logical:
-            previous = logical[-1][1]
-            split = _split_property(previous)
-            if split and _is_quoted_printable(split[0]) and previous.endswith(b"="):
-                logical[-1][1] = previous[:-1] + line.lstrip(b" \t")  # 2.1 soft line break
+class _Unfolding:
+    """One logical line being unfolded: its pieces are collected and joined once at the end,
+    and whether it is a quoted-printable property is decided once its head (up to the first
+    colon outside quotes) is complete, from the new pieces only. Unfolding a card is linear in
+    its size however many continuation lines it has (joining with ``+=`` and re-reading the
+    whole line on each one made a 2 MB PHOTO take 78 s)."""
+
+    __slots__ = ("number", "parts", "head", "quoted", "quoted_printable", "last")
+
+    def __init__(self, number: int, line: bytes) -> None:
+        self.number, self.parts = number, []
+        self.head: list[bytes] | None = []  # pieces of the head while it is incomplete; None once known
+        self.quoted = self.quoted_printable = False
+        self.last = b""
+        self.add(line)
+
+    def add(self, piece: bytes) -> None:
+        self.parts.append(piece)
+        if piece:
+            self.last = piece[-1:]
+        if self.head is None:
+            return
+        pos = 0
+        while True:  # the quote state carried over from the previous pieces
+            if self.quoted:
+                closing = piece.find(b'"', pos)
+                if closing == -1:
+                    self.head.append(piece)
+                    return
+                self.quoted, pos = False, closing + 1
                 continue
+            colon, quote = piece.find(b":", pos), piece.find(b'"', pos)
+            if colon != -1 and (quote == -1 or colon < quote):
+                self.head.append(piece[:colon])
+                self.quoted_printable = _is_quoted_printable(b"".join(self.head))
+                self.head = None
+                return
+            if quote == -1:
+                self.head.append(piece)
+                return
+            self.quoted, pos = True, quote + 1
+
+    def soft_break(self) -> bool:
+        """Whether the line ends in a quoted-printable soft line break (2.1: ``=`` at the end)."""
+        return self.head is None and self.quoted_printable and self.last == b"="
+
+    def drop_last_byte(self) -> None:
+        while self.parts and not self.parts[-1]:
+            self.parts.pop()  # each empty piece is dropped once: still linear
+        if self.parts:
+            self.parts[-1] = self.parts[-1][:-1]
+        self.last = b""
+        for part in reversed(self.parts):
+            if part:
+                self.last = part[-1:]
+                break
+            self.parts.pop()
+
+    def text(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _logical_lines(card: RawCard, version: str) -> list[tuple[int, bytes]]:
+    logical: list[_Unfolding] = []
+    for number, line in card.lines:
+        current = logical[-1] if logical else None
+        if current is not None and current.soft_break():
+            current.drop_last_byte()  # the "=" of a 2.1 soft line break
+            current.add(line.lstrip(b" \t"))
+            continue
         if line[:1] in (b" ", b"\t"):
-            if not logical:
+            if current is None:
                 raise CardError(f"line {number}: a continuation line with nothing to continue")
-            logical[-1][1] += line if version == "2.1" else line[1:]
+            current.add(line if version == "2.1" else line[1:])
             continue
         if not line.strip():
             continue  # blank line (ends a 2.1 base64 block)
-        logical.append([number, line])
-    return [(n, l) for n, l in logical]
+        logical.append(_Unfolding(number, line))
+    return [(u.number, u.text()) for u in logical]
 
 
 def parse_card(card: RawCard) -> list[Property]:

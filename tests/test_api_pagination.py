@@ -61,8 +61,13 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graphsvc]:
         for i in range(107):
             started = None if i in (40, 41) else start + timedelta(hours=i // 2)  # two jobs start in each hour
             store.add_job(ImportJob(f"job_{i:03d}", ws, f"file{i}.csv", f"hash{i}", "linkedin", None, JobStatus.COMPLETED, started_at=started))
-        store.add_job(ImportJob(REJECTS_JOB, ws, "bad.csv", "hash-bad", "contacts", None, JobStatus.COMPLETED, started_at=start + timedelta(days=30)))
-        store.add_rejects(REJECTS_JOB, [Reject(row, f"bad row {row}", skipped=row % 7 == 0) for row in range(2, 502, 2)])
+        rejects = [Reject(row, f"bad row {row}", skipped=row % 7 == 0) for row in range(2, 502, 2)]
+        skipped = sum(r.skipped for r in rejects)  # rejects' totalCount is the job's counters, as an import leaves them
+        store.add_job(ImportJob(
+            REJECTS_JOB, ws, "bad.csv", "hash-bad", "contacts", None, JobStatus.COMPLETED, started_at=start + timedelta(days=30),
+            rows_read=len(rejects), rows_rejected=len(rejects) - skipped, rows_skipped=skipped,
+        ))
+        store.add_rejects(REJECTS_JOB, rejects)
     yield service
     service.close()
 

@@ -25,6 +25,7 @@ from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
 from graphsvc.api.imports.subscription import ImportsSubscription
 from graphsvc.api.intros.query import IntrosQuery
+from graphsvc.api.limits import ArgumentLimits
 from graphsvc.api.loaders import FreshLoadersPerOperation
 from graphsvc.api.neglected.query import NeglectedQuery
 from graphsvc.api.organizations.query import OrganizationsQuery
@@ -81,6 +82,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: MaskErrors(should_mask_error=should_mask),
         FreshLoadersPerOperation,
+        ArgumentLimits,
     ]
     if production:
         extensions.insert(0, DisableIntrospection)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 
 import strawberry
 
 from graphsvc import model
 from graphsvc.api.errors import scrub_paths, translate_errors
-from graphsvc.api.pagination import Connection, paginate
+from graphsvc.api.pagination import Connection, decode_cursor, encode_cursor, page_size
+from graphsvc.errors import InvalidArgument
 
 JobStatus = strawberry.enum(model.JobStatus, description="Where an import job stands.")
 
@@ -21,6 +23,17 @@ class RejectedRow:
 
 #: A page of rejected rows; its cursors carry the row number.
 RejectedRowConnection = Connection[RejectedRow]
+
+
+def _reject_position(cursor: str) -> int:
+    """The row number a ``rejects`` cursor carries (``[row]`` as JSON); anything else is invalid."""
+    try:
+        value = json.loads(decode_cursor("reject", cursor))
+    except ValueError as exc:
+        raise InvalidArgument("invalid cursor") from exc
+    if not (isinstance(value, list) and len(value) == 1 and type(value[0]) is int and -(2**63) <= value[0] < 2**63):
+        raise InvalidArgument("invalid cursor")
+    return value[0]
 
 
 @strawberry.input(description="Facts the file may not hold.")
@@ -56,12 +69,20 @@ class ImportJobType:
     )
     bytes_total: float | None = strawberry.field(default=None, description="The file's size in bytes, when bytesDone is known.")
 
-    @strawberry.field(description="The rows not imported, with their row number and reason, by row number. At most 100 per page.")
+    @strawberry.field(
+        description="The rows not imported, with their row number and reason, by row number. At most 100 per page; "
+        "totalCount is rowsRejected + rowsSkipped."
+    )
     @translate_errors
     async def rejects(self, info: strawberry.Info, first: int = 20, after: str | None = None) -> RejectedRowConnection:
-        found = await asyncio.to_thread(info.context.service.store.rejects, str(self.id))  # by row number
-        page = paginate(found, lambda r: (r.row,), "reject", first, after)
-        return Connection.of([RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in page.items], page.cursors, page.total, page.has_next)
+        size = page_size(first)
+        position = _reject_position(after) if after else None
+        # keyset paging in the store: one row past the page tells whether another follows
+        found = await asyncio.to_thread(info.context.service.store.rejects, str(self.id), after=position, limit=size + 1)
+        page = found[:size]
+        cursors = [encode_cursor("reject", json.dumps([r.row])) for r in page]
+        nodes = [RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in page]
+        return Connection.of(nodes, cursors, self.rows_rejected + self.rows_skipped, len(found) > size)
 
     @classmethod
     def from_model(cls, job: model.ImportJob, bytes_progress: tuple[int, int] | None = None) -> "ImportJobType":

@@ -69,13 +69,17 @@ class _Jobs:
                 by_row[r.row] = r
 
     @_guarded
-    def rejects(self, job_id: str) -> list[Reject]:
+    def rejects(self, job_id: str, *, after: int | None = None, limit: int | None = None) -> list[Reject]:
+        """By row number; a page is the first ``limit`` with a row after ``after`` (keyset: the
+        ``Reject(jobId, row)`` index range, ordered and limited in the query)."""
+        page = "" if limit is None else " LIMIT $limit"
+
         def work(tx: Any) -> list[Reject]:
             rows = tx.run(
                 "MATCH (j:ImportJob {id: $job}) WITH collect(j.workspace) + [''] AS spaces "
-                "MATCH (r:Reject {jobId: $job}) WHERE r.workspace IN spaces "
-                "RETURN r.row AS row, r.reason AS reason, r.skipped AS skipped ORDER BY row",
-                job=job_id,
+                "MATCH (r:Reject {jobId: $job}) WHERE r.row > $after AND r.workspace IN spaces "
+                f"RETURN r.row AS row, r.reason AS reason, r.skipped AS skipped ORDER BY row{page}",
+                job=job_id, after=-(2**63) if after is None else after, limit=limit,
             )
             return [Reject(r["row"], r["reason"], bool(r["skipped"])) for r in rows]
 

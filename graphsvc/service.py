@@ -160,9 +160,8 @@ class Graphsvc:
         if key:
             found = self.store.person_for_key(workspace_id, *key)
             return PersonMatch(self.person(workspace_id, found) if found else None, [])
-        named = [p for p in self._search_all(workspace_id, text) if fold(p.display_name) == fold(text)]
-        if not named:
-            named = self._search_all(workspace_id, text)
+        matches = self._search_all(workspace_id, text)  # once: the exact names are among what it finds
+        named = [p for p in matches if fold(p.display_name) == fold(text)] or matches
         if len(named) == 1:
             return PersonMatch(named[0], [])
         return PersonMatch(None, named[:MAX_PAGE])

@@ -186,6 +186,26 @@ def test_dry_run_changes_nothing_then_merge_and_split_restore_exactly(imported: 
     assert all(frozenset((c.a, c.b)) != frozenset(p.id for p in split.people) for c in service.duplicates(ws))
 
 
+
+def test_people_search_finds_a_person_by_what_any_of_their_records_says(imported: tuple[Graphsvc, str]) -> None:
+    service, ws = imported
+    jose = service.find_person(ws, "https://www.linkedin.com/in/jose-garcia").person
+    assert jose is not None
+    # the sign-in sheet's JOSE GARCIA (merged automatically) carries the address; accents and case folded
+    for text in ("jose@cafe-ole.example", "JOSE@CAFE-OLE", "José García", "jose garcia", "Café Olé", "cafe ole"):
+        page = service.people(ws, text)
+        assert [p.id for p in page.people] == [jose.id] and page.total == 1, text
+    john = "https://www.linkedin.com/in/john-park-acme"
+    assert service.people(ws, "jpark@globex.example").total == 1
+    merged = service.merge_people(ws, john, "jpark@globex.example")
+    for text in ("jpark@globex.example", "globex", "john park"):
+        page = service.people(ws, text)
+        assert [p.id for p in page.people] == [merged.person.id] and page.total == 1, text
+    assert service.find_person(ws, "John Park").person == merged.person
+    split = service.split_person(ws, john)
+    assert sorted(p.id for p in service.people(ws, "john park").people) == sorted(p.id for p in split.people)
+
+
 def test_merging_two_linkedin_profiles_is_refused(imported: tuple[Graphsvc, str]) -> None:
     service, ws = imported
     with pytest.raises(Conflict, match="different linkedin accounts"):
@@ -236,6 +256,10 @@ def test_cli_duplicates_merge_and_split(tmp_path: Path) -> None:
     assert len(json.loads(run_cli(["duplicates", "--json"], env).stdout)["duplicateCandidates"]["edges"]) == len(pairs)
     merged = run_cli(["merge", john["a"]["id"], john["b"]["id"]], env)
     assert merged.returncode == 0 and "Merged 1 record(s)" in merged.stdout
+    # both records' addresses find the one person now (issue 15: the address on a merged record)
+    for email in ("jpark@globex.example", "JPARK@GLOBEX"):
+        found = json.loads(run_cli(["people", email, "--json"], env).stdout)
+        assert found["totalCount"] == 1 and found["people"][0]["id"] == john["a"]["id"], email
 
     split = run_cli(["split", john["a"]["id"], "--json"], env)
     assert split.returncode == 0, split.stderr

@@ -113,3 +113,110 @@ def test_blocks_filed_by_an_older_rule_are_refiled_once(tmp_path: Path) -> None:
     reopened = SQLiteStore(tmp_path / "g.db")
     assert reopened.blocks_filed_by(ws) == BLOCKING_VERSION and reopened.blocks_filed_by(other) == ""
     reopened.close()
+
+
+# people search (migration 11: graphsvc/store/search.py) ----------------------------------------
+
+
+def _people(n: int, start: int = 0) -> list[Person]:
+    return [
+        Person(id=f"p_{i:06d}", display_name=f"Person{i} Surname{i}", organization=f"Org {i % 97}", emails=(f"user{i}@mail{i % 13}.example",))
+        for i in range(start, start + n)
+    ]
+
+
+def _steps(store: SQLiteStore, call) -> int:  # type: ignore[no-untyped-def]
+    """The virtual machine instructions ``call`` runs on this thread's connection (in hundreds)."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store._db.set_progress_handler(count, 100)
+    try:
+        call()
+    finally:
+        store._db.set_progress_handler(None, 0)
+    return steps
+
+
+def test_people_search_reads_the_trigram_index_not_every_person(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    with store.atomic():
+        store.add_people(ws, _people(1_000))
+        store.add_person(ws, Person(id="p_zoe", display_name="Zoë Müller", emails=("zoe@finlytics.io",)))
+    for text in ("zoe muller", "finlytics", "Müller"):
+        query = store._search_query(ws, text, "p.id")
+        assert query is not None
+        plan = " / ".join(row[3] for row in store._db.execute("EXPLAIN QUERY PLAN " + query[0] + " ORDER BY p.sort_name, p.id", query[1]))
+        assert "VIRTUAL TABLE INDEX 0:M" in plan, plan  # the FTS5 index answers the MATCH
+        assert "SCAN p" not in plan and "SCAN s" not in plan and "SCAN persons" not in plan, plan  # no walk of every person
+        assert "SEARCH p USING INDEX sqlite_autoindex_persons_1 (workspace_id=? AND id=?)" in plan, plan
+    few = _steps(store, lambda: store.search_people(ws, "Müller", 10))
+    with store.atomic():
+        store.add_people(ws, _people(9_000, start=1_000))  # ten times the people, none of them a Müller
+    assert [p.id for p in store.search_people(ws, "Müller", 10)] == ["p_zoe"]
+    many = _steps(store, lambda: store.search_people(ws, "Müller", 10))
+    scan = _steps(store, lambda: store.search_people(ws, "zö", 10))  # what reading every record's text costs
+    assert many <= few + 5 and many * 20 < scan, (few, many, scan)  # the work follows the hits, not the workspace
+    # one or two characters are too short for trigrams: scanned (and still folded)
+    short = store._search_query(ws, "zö", "p.id")
+    assert short is not None and "LIKE" in short[0] and "MATCH" not in short[0]
+    assert [p.id for p in store.search_people(ws, "zö", 10)] == ["p_zoe"]
+    store.close()
+
+
+def test_migration_11_makes_existing_people_searchable(tmp_path: Path) -> None:
+    raw = sqlite3.connect(tmp_path / "g.db")
+    for script in MIGRATIONS[:10]:  # a store as version 10 left it: people, one merged into another
+        raw.executescript(script)
+    rows = [
+        ("ws", "p_sofia", "Sofia Marín", "Sofia", "Marín", "Finlytics", "", "[]", "", "sofia marín"),
+        ("ws", "p_mail", "sofia@finlytics.io", "", "", "", "", '["sofia@finlytics.io"]', "", "sofia@finlytics.io"),
+        ("ws", "p_zoe", "Zoë Müller", "Zoë", "Müller", "", "", "[]", "https://www.linkedin.com/in/zoe-m", "zoë müller"),
+        ("other", "p_zoe", "Zoë Müller", "Zoë", "Müller", "", "", "[]", "", "zoë müller"),
+    ]
+    raw.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    raw.execute("INSERT INTO person_merges VALUES ('ws', 'p_mail', 'p_sofia', 1)")
+    raw.execute("PRAGMA user_version = 10")
+    raw.commit()
+    raw.close()
+    store = SQLiteStore(tmp_path / "g.db")
+    assert store.schema_version() == len(MIGRATIONS) >= 11
+    assert [p.id for p in store.search_people("ws", "sofia@finlytics.io", 10)] == ["p_sofia"]
+    assert [p.id for p in store.search_people("ws", "muller", 10)] == ["p_zoe"] and store.count_people("ws", "MULLER") == 1
+    assert [p.id for p in store.search_people("ws", "linkedin.com/in/zoe-m", 10)] == ["p_zoe"]
+    assert store.count_people("other", "muller") == 1 and store.count_people("other", "sofia") == 0
+    store.close()
+
+
+def test_search_text_follows_every_write_and_forgetting(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "g.db")
+    ws = store.workspace("default").id
+    with store.atomic():
+        store.add_people(ws, _people(50))
+        store.add_person(ws, Person(id="p_ana", display_name="Ana Ruiz", organization="Initech"))
+    store.update_person(ws, Person(id="p_ana", display_name="Ana Ruiz", organization="Globex"))
+    store.update_person(ws, Person(id="p_ghost", display_name="Never Added"))
+    assert store.count_people(ws, "initech") == 0 and store.count_people(ws, "globex") == 1
+    assert store.count_people(ws, "never added") == 0
+    store.forget_people(ws, ["p_ana", "p_000007"], [])
+    assert store.count_people(ws, "ana ruiz") == 0 and store.count_people(ws, "person7 surname7") == 0
+    assert store._db.execute("SELECT count(*) FROM person_search").fetchone()[0] == 49
+    store._db.execute("INSERT INTO person_search_index (person_search_index) VALUES ('integrity-check')")  # index = text
+    store.close()
+
+
+def test_search_text_folds_as_the_project_does() -> None:
+    from graphsvc.normalise import fold
+    from graphsvc.store.search import _fold, folded_search, record_text
+
+    samples = ["Tomás  O'Neil", "ROBERT_chen@Acme.example", "https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x", "  a\tb\n",
+               "Zoë Müller", "Straße", "ǅemal", "張偉", "Ⅻ ﬁ", "d'Arcy-Moss, Jr.", "", "!!!", "x|y"]
+    for text in samples:
+        assert _fold(text) == fold(text), text  # ASCII skips the decomposition, with the same result
+    assert folded_search("  Zoë  MÜLLER ") == "zoe muller" and folded_search("@@") == ""
+    assert record_text("Zoë Müller", "Zoë", "Müller", "Straße GmbH", ["zoe@x.de", "zoe@x.de"], "") == "zoe muller | strasse gmbh | zoe x de"

@@ -30,6 +30,7 @@ from graphsvc.model import (
     Workspace,
     stable_id,
 )
+from graphsvc.store.search import MIN_INDEXED, folded_search, like_pattern, record_text, record_text_json, trigram_phrase
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -129,6 +130,29 @@ MIGRATIONS: list[str] = [
     CREATE TABLE store_identity (id TEXT NOT NULL);
     INSERT INTO store_identity VALUES (lower(hex(randomblob(16))));
     """,
+    # 11: people search by a trigram index over each record's folded names, emails, organization
+    #     and URL (graphsvc/store/search.py), not a LIKE over every person: the text is kept per
+    #     record (written with the person), the FTS5 index follows it (new rows in one statement
+    #     per write: FTS5 flushes its pending terms at every statement's end, so a trigger per
+    #     inserted row costs 4-5 times as much; changes and deletes by trigger), and a hit is
+    #     mapped to the person its record is merged into when searched
+    """
+    CREATE TABLE person_search (id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, person_id TEXT NOT NULL,
+        text TEXT NOT NULL, UNIQUE (workspace_id, person_id));
+    CREATE VIRTUAL TABLE person_search_index USING fts5(text, content='person_search', content_rowid='id',
+        tokenize='trigram case_sensitive 0');
+    CREATE TRIGGER person_search_removed AFTER DELETE ON person_search BEGIN
+        INSERT INTO person_search_index (person_search_index, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER person_search_changed AFTER UPDATE OF text ON person_search BEGIN
+        INSERT INTO person_search_index (person_search_index, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO person_search_index (rowid, text) VALUES (new.id, new.text);
+    END;
+    INSERT INTO person_search (workspace_id, person_id, text)
+        SELECT workspace_id, id, graphsvc_search_text(display_name, first_name, last_name, organization, emails, linkedin_url)
+        FROM persons ORDER BY workspace_id, id;
+    INSERT INTO person_search_index (person_search_index) VALUES ('rebuild');
+    """,
 ]
 
 
@@ -175,6 +199,8 @@ class SQLiteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # what migration 11 fills the people search text with (writes compute it in Python)
+            conn.create_function("graphsvc_search_text", 6, record_text_json, deterministic=True)
             self._local.conn = conn
             self._local.depth = 0
             with self._lock:
@@ -282,45 +308,67 @@ class SQLiteStore:
         query = "SELECT id, first_name, last_name, display_name FROM persons WHERE workspace_id = ? AND id IN ({marks})"
         return {row[0]: row[1:] for row in self._rows_for(query, workspace_id, sorted(set(ids)))}
 
-    def _search_clause(self, search: str | None) -> tuple[str, tuple]:
-        if not search:
-            return "", ()
-        like = f"%{search.casefold().strip()}%"
+    def _search_hits(self, search: str) -> tuple[str, tuple] | None:
+        """A query of the ids of the people whose records match ``search`` (``graphsvc.store.search``):
+        records found by the trigram index (a scan of the search text for fewer than three
+        characters), each mapped to the person it is merged into. ``None``: nothing can match."""
+        folded = folded_search(search)
+        if not folded:
+            return None
+        if len(folded) >= MIN_INDEXED:
+            source = "person_search_index f JOIN person_search s ON s.id = f.rowid"
+            match, arg = "person_search_index MATCH ?", trigram_phrase(folded)
+        else:
+            source, match, arg = "person_search s", "s.text LIKE ? ESCAPE '\\'", like_pattern(folded)
         return (
-            " AND (sort_name LIKE ? OR lower(emails) LIKE ? OR lower(organization) LIKE ? OR lower(linkedin_url) LIKE ?)",
-            (like, like, like, like),
+            f"SELECT DISTINCT coalesce(m.survivor, s.person_id) AS id FROM {source} "
+            f"LEFT JOIN person_merges m ON m.workspace_id = s.workspace_id AND m.absorbed = s.person_id "
+            f"WHERE {match} AND s.workspace_id = ?",
+            (arg,),
+        )
+
+    def _search_query(self, workspace_id: str, search: str | None, select: str, after: tuple[str, str] | None = None) -> tuple[str, tuple] | None:
+        """``SELECT {select} FROM persons p`` of the workspace's people matching ``search`` (everyone
+        but merged records without one), after ``(sort_name, id)`` when given; None if nobody can match."""
+        where, args = "", ()
+        if after is not None:
+            where, args = " AND (p.sort_name, p.id) > (?, ?)", after
+        if not search or not search.strip():
+            return (
+                f"SELECT {select} FROM persons p WHERE p.workspace_id = ?{where}"
+                " AND p.id NOT IN (SELECT absorbed FROM person_merges WHERE workspace_id = ?)",  # found through their person
+                (workspace_id, *args, workspace_id),
+            )
+        hits = self._search_hits(search)
+        if hits is None:
+            return None
+        # CROSS JOIN: from the (few) hits to their rows, never a walk of every person checking each
+        return (
+            f"SELECT {select} FROM ({hits[0]}) h CROSS JOIN persons p ON p.workspace_id = ? AND p.id = h.id WHERE 1{where}",
+            (*hits[1], workspace_id, workspace_id, *args),
         )
 
     def search_people(
         self, workspace_id: str, search: str | None, limit: int, after: str | None = None
     ) -> list[Person]:
-        clause, args = self._search_clause(search)
+        anchor = None
         if after:
             anchor = self._db.execute(
                 "SELECT sort_name FROM persons WHERE workspace_id = ? AND id = ?", (workspace_id, after)
             ).fetchone()
             if anchor is None:
                 return []
-            clause += " AND (sort_name, id) > (?, ?)"
-            args = (*args, anchor[0], after)
+        columns = ", ".join(f"p.{c}" for c in self._PERSON_COLUMNS.split(", "))
+        query = self._search_query(workspace_id, search, columns, (anchor[0], after) if anchor else None)
+        if query is None:
+            return []
         members = set(self.member_ids(workspace_id))
-        rows = self._db.execute(
-            f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ?{clause}{self._NOT_ABSORBED} "
-            "ORDER BY sort_name, id LIMIT ?",
-            (workspace_id, *args, workspace_id, limit),
-        )
+        rows = self._db.execute(f"{query[0]} ORDER BY p.sort_name, p.id LIMIT ?", (*query[1], limit))
         return [self._person(row, members) for row in rows]
 
-    #: People merged into another are found through the person they are part of.
-    _NOT_ABSORBED = " AND id NOT IN (SELECT absorbed FROM person_merges WHERE workspace_id = ?)"
-
     def count_people(self, workspace_id: str, search: str | None) -> int:
-        clause, args = self._search_clause(search)
-        return int(
-            self._db.execute(
-                f"SELECT count(*) FROM persons WHERE workspace_id = ?{clause}{self._NOT_ABSORBED}", (workspace_id, *args, workspace_id)
-            ).fetchone()[0]
-        )
+        query = self._search_query(workspace_id, search, "count(*)")
+        return int(self._db.execute(*query).fetchone()[0]) if query else 0
 
     def person_for_key(self, workspace_id: str, kind: str, value: str) -> str | None:
         row = self._db.execute(
@@ -361,17 +409,39 @@ class SQLiteStore:
             sort_key(person.display_name),
         )
 
+    @staticmethod
+    def _search_args(workspace_id: str, person: Person) -> tuple[str, str, str]:
+        text = record_text(person.display_name, person.first_name, person.last_name, person.organization, person.emails, person.linkedin_url)
+        return (workspace_id, person.id, text)
+
+    def _index_for_search(self, rows: list[tuple[str, str, str]]) -> None:
+        """Keep the search text (migration 11) of newly written records: the rows, then the index
+        of those new to it in one statement (a changed text re-indexes itself by trigger)."""
+        with self.atomic():
+            last = self._db.execute("SELECT coalesce(max(id), 0) FROM person_search").fetchone()[0]
+            self._db.executemany(
+                "INSERT INTO person_search (workspace_id, person_id, text) VALUES (?, ?, ?) "
+                "ON CONFLICT (workspace_id, person_id) DO UPDATE SET text = excluded.text WHERE text != excluded.text",
+                rows,
+            )
+            self._db.execute("INSERT INTO person_search_index (rowid, text) SELECT id, text FROM person_search WHERE id > ?", (last,))
+
     def add_person(self, workspace_id: str, person: Person) -> None:
-        self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", self._person_args(workspace_id, person))
-        self._bump(workspace_id)
+        with self.atomic():  # the person and its search text, or neither
+            self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", self._person_args(workspace_id, person))
+            self._index_for_search([self._search_args(workspace_id, person)])
+            self._bump(workspace_id)
 
     def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
         # in key order (as every bulk insert here): ids are hashes, and a batch inserted in order
         # touches each page of the table's B-tree once instead of hopping between them
+        people = list(people)
         rows = sorted((self._person_args(workspace_id, person) for person in people), key=itemgetter(1))
         if rows:
-            self._db.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-            self._bump(workspace_id)
+            with self.atomic():  # the people and their search text, or neither
+                self._db.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                self._index_for_search(sorted(self._search_args(workspace_id, person) for person in people))
+                self._bump(workspace_id)
 
     def update_person(self, workspace_id: str, person: Person) -> None:
         args = self._person_args(workspace_id, person)
@@ -379,6 +449,11 @@ class SQLiteStore:
             "UPDATE persons SET display_name=?, first_name=?, last_name=?, organization=?, title=?, emails=?, "
             "linkedin_url=?, sort_name=? WHERE workspace_id=? AND id=?",
             (*args[2:], workspace_id, person.id),
+        )
+        workspace, person_id, text = self._search_args(workspace_id, person)
+        self._db.execute(  # a person that is not there has no search text to change either
+            "UPDATE person_search SET text = ? WHERE workspace_id = ? AND person_id = ? AND text != ?",
+            (text, workspace, person_id, text),
         )
         self._bump(workspace_id)
 
@@ -707,7 +782,7 @@ class SQLiteStore:
                 (workspace_id, *chunk, *chunk),
             ).rowcount
             for table, column in (
-                ("persons", "id"), ("person_keys", "person_id"), ("sightings", "person_id"), ("person_tags", "person_id"),
+                ("persons", "id"), ("person_search", "person_id"), ("person_keys", "person_id"), ("sightings", "person_id"), ("person_tags", "person_id"),
                 ("members", "person_id"), ("person_blocks", "person_id"), ("do_not_ask", "person_id"),
                 ("person_merges", "absorbed"), ("person_merges", "survivor"), ("distinct_people", "a"), ("distinct_people", "b"),
             ):

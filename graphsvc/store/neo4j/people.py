@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from graphsvc.model import Person, Sighting, Workspace, stable_id
 from graphsvc.store.neo4j.connection import _guarded
-from graphsvc.store.neo4j.rows import _PERSON_LIST, _chunks, _like_regex, _person
+from graphsvc.store.neo4j.rows import _PERSON_LIST, _chunks, _person
+from graphsvc.store.search import folded_search, record_text
 
 
 class _People:
@@ -101,30 +102,17 @@ class _People:
                 found[row["p"][0]] = _person(row["p"])
         return found
 
-    @staticmethod
-    def _search_where(search: str | None) -> tuple[str, dict[str, Any]]:
-        if not search:
-            return "", {}
-        return (
-            " AND (p.sortName =~ $re OR p.organization =~ $re OR p.linkedinUrl =~ $re"
-            # SQLite matches the JSON text of the emails list (json.dumps: '["a@x", "b@y"]')
-            " OR '[' + reduce(s = '', e IN coalesce(p.emails, []) | s + CASE s WHEN '' THEN '' ELSE ', ' END"
-            " + '\"' + e + '\"') + ']' =~ $re)",
-            {"re": _like_regex(search)},
-        )
-
-    @_guarded
-    def search_people(self, workspace_id: str, search: str | None, limit: int, after: str | None = None) -> list[Person]:
-        where, params = self._search_where(search)
+    def _people_page(self, workspace_id: str, limit: int, after: str | None) -> list[list[Any]] | None:
+        """Every person but merged records, by (sort name, id), after ``after``; None if ``after`` is nobody."""
 
         def work(tx: Any) -> list[dict[str, Any]] | None:
-            args = dict(params, ws=workspace_id)
-            clause = where
+            args: dict[str, Any] = {"ws": workspace_id}
+            clause = ""
             if after:
                 anchor = tx.run("MATCH (a:Person {workspace: $ws, id: $id}) RETURN a.sortName AS s", ws=workspace_id, id=after).single()
                 if anchor is None:
                     return None
-                clause += " AND (p.sortName > $s OR (p.sortName = $s AND p.id > $after))"
+                clause = " AND (p.sortName > $s OR (p.sortName = $s AND p.id > $after))"
                 args.update(s=anchor["s"], after=after)
             limit_clause = " LIMIT $limit" if limit >= 0 else ""
             query = (
@@ -133,7 +121,46 @@ class _People:
             )
             return [r["person"] for r in tx.run(query, args, limit=limit).data()]
 
+        return self._read_consistent(workspace_id, work)
+
+    def _search_matches(self, workspace_id: str, search: str) -> list[tuple[str, list[Any]]]:
+        """The people (``(sort name, _PERSON_LIST row)``, by sort name and id) whose records match
+        ``search`` as ``graphsvc.store.search`` says: each record's names, emails, organization and
+        URL folded in Python (Cypher cannot fold accents), a merged record's hit counted for its person."""
+        folded = folded_search(search)
+        if not folded:
+            return []
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return tx.run(
+                f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL "
+                f"RETURN {_PERSON_LIST} AS person, p.mergedInto AS into, p.sortName AS s",
+                ws=workspace_id,
+            ).data()
+
         rows = self._read_consistent(workspace_id, work)
+        hits: set[str] = set()
+        for r in rows:
+            pid, name, first, last, org, _title, emails, url = r["person"]
+            if folded in record_text(name or "", first or "", last or "", org or "", emails or (), url or ""):
+                hits.add(r["into"] or pid)
+        return sorted(((r["s"] or "", r["person"]) for r in rows if r["into"] is None and r["person"][0] in hits), key=lambda x: (x[0], x[1][0]))
+
+    @_guarded
+    def search_people(self, workspace_id: str, search: str | None, limit: int, after: str | None = None) -> list[Person]:
+        if not search or not search.strip():
+            rows = self._people_page(workspace_id, limit, after)
+        else:
+            found = self._search_matches(workspace_id, search)
+            if after:
+                anchor = self._read_consistent(
+                    workspace_id,
+                    lambda tx: tx.run("MATCH (a:Person {workspace: $ws, id: $id}) RETURN a.sortName AS s", ws=workspace_id, id=after).single(),
+                )
+                if anchor is None:
+                    return []
+                found = [(s, row) for s, row in found if (s, row[0]) > (anchor["s"] or "", after)]
+            rows = [row for _, row in (found if limit < 0 else found[:limit])]
         if not rows:
             return []
         members = self._member_set(workspace_id)
@@ -141,9 +168,10 @@ class _People:
 
     @_guarded
     def count_people(self, workspace_id: str, search: str | None) -> int:
-        where, params = self._search_where(search)
-        query = f"MATCH (p:Person {{workspace: $ws}}) WHERE p.id IS NOT NULL AND p.mergedInto IS NULL{where} RETURN count(p) AS n"
-        return int(self._read_consistent(workspace_id, lambda tx: tx.run(query, dict(params, ws=workspace_id)).single()["n"]))
+        if search and search.strip():
+            return len(self._search_matches(workspace_id, search))
+        query = "MATCH (p:Person {workspace: $ws}) WHERE p.id IS NOT NULL AND p.mergedInto IS NULL RETURN count(p) AS n"
+        return int(self._read_consistent(workspace_id, lambda tx: tx.run(query, ws=workspace_id).single()["n"]))
 
     @_guarded
     def person_for_key(self, workspace_id: str, kind: str, value: str) -> str | None:

@@ -1,0 +1,64 @@
+"""What people search matches, the same on every store.
+
+A record is found by the folded text (``graphsvc.normalise.fold``: case and accents folded,
+punctuation to spaces) of its names, emails, organization and LinkedIn URL; a search is folded
+the same way and matches where it is a substring of that text. "Muller" finds "Zoë Müller",
+"sofia@finlytics.io" finds ``sofia@finlytics.io`` (both fold to ``sofia finlytics io``), and a
+record merged into another person finds that person (stores search records, then map each hit
+to the person it is part of).
+
+The fields are joined by ``" | "``: a folded search never holds ``|``, so it never matches
+across two fields (the end of an organization and the start of an email).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable
+
+from graphsvc.normalise import fold
+
+__all__ = ["MIN_INDEXED", "folded_search", "like_pattern", "record_text", "record_text_json", "trigram_phrase"]
+
+#: The shortest folded search a trigram index can answer; shorter ones are matched by scanning.
+MIN_INDEXED = 3
+SEPARATOR = " | "
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _fold(text: str) -> str:
+    """``fold(text)``; ASCII text (most of it) without the Unicode decomposition, which changes
+    nothing there (ASCII is its own NFKD and has no combining marks; its casefold is lower)."""
+    if text.isascii():
+        return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    return fold(text)
+
+
+def record_text(display_name: str, first_name: str, last_name: str, organization: str, emails: Iterable[str], linkedin_url: str) -> str:
+    """The folded text a record is searched by: its display name, first and last name, organization,
+    emails and LinkedIn URL (each once, empty ones left out)."""
+    parts = [display_name, f"{first_name} {last_name}", organization, *emails, linkedin_url]
+    return SEPARATOR.join(dict.fromkeys(f for f in map(_fold, parts) if f))
+
+
+def record_text_json(display_name: str, first_name: str, last_name: str, organization: str, emails_json: str, linkedin_url: str) -> str:
+    """``record_text`` with the emails as the JSON list SQLite keeps them in (its SQL function)."""
+    return record_text(display_name or "", first_name or "", last_name or "", organization or "", json.loads(emails_json or "[]"), linkedin_url or "")
+
+
+def folded_search(search: str) -> str:
+    """The search as ``record_text`` holds text; "" when nothing is left to match (only punctuation)."""
+    return _fold(search)
+
+
+def trigram_phrase(folded: str) -> str:
+    """An FTS5 phrase matching ``folded`` as a substring under the trigram tokenizer."""
+    return '"' + folded.replace('"', '""') + '"'
+
+
+def like_pattern(folded: str) -> str:
+    """A ``LIKE ... ESCAPE '\\'`` pattern matching ``folded`` anywhere (``_`` is a word character to fold)."""
+    return "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

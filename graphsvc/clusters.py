@@ -20,7 +20,14 @@ from graphsvc.store.protocol import Store
 
 @dataclass(frozen=True)
 class Clusters:
-    """Which records make up which person, in one workspace."""
+    """Which records make up which person, in one workspace.
+
+    Built once from the store's merge map (``from_merge_map``) and then kept current as merges
+    and splits happen (``join``, ``release``): each touches only the records that move and the
+    persons they leave or join, never the whole map, so merging n records one at a time is
+    linear in n, not quadratic (``graphsvc.merging``). ``records`` is always exactly what
+    ``from_merge_map`` of the map as it now stands would give.
+    """
 
     survivor_of: dict[str, str] = field(default_factory=dict)  # absorbed record -> person
     records: dict[str, tuple[str, ...]] = field(default_factory=dict)  # person -> its records (itself first)
@@ -38,6 +45,41 @@ class Clusters:
     def records_of(self, person_id: str) -> tuple[str, ...]:
         person = self.canonical(person_id)
         return self.records.get(person, (person,))
+
+    def copy(self) -> "Clusters":
+        return Clusters(dict(self.survivor_of), dict(self.records))
+
+    # kept current in place (by the one who owns this copy: ``graphsvc.merging``) -------------------
+    def join(self, records: Iterable[str], survivor: str) -> None:
+        """``records`` are now part of ``survivor`` (``Store.set_merged_into(records, survivor)``)."""
+        self._move(records, survivor)
+
+    def release(self, records: Iterable[str]) -> None:
+        """``records`` are people of their own again (``Store.set_merged_into(records, None)``)."""
+        self._move(records, None)
+
+    def _move(self, records: Iterable[str], survivor: str | None) -> None:
+        leaving: dict[str, set[str]] = {}  # person -> its records that leave it
+        arriving: list[str] = []
+        for record in dict.fromkeys(records):
+            before = self.survivor_of.get(record)
+            if before == survivor:
+                continue
+            if before is not None:
+                leaving.setdefault(before, set()).add(record)
+            if survivor is None:
+                del self.survivor_of[record]
+            else:
+                self.survivor_of[record] = survivor
+                arriving.append(record)
+        for person, gone in leaving.items():
+            rest = tuple(r for r in self.records[person][1:] if r not in gone)
+            if rest:
+                self.records[person] = (person, *rest)
+            else:
+                del self.records[person]
+        if arriving:
+            self.records[survivor] = (survivor, *sorted((*self.records.get(survivor, (survivor,))[1:], *arriving)))  # type: ignore[index]
 
 
 def combine(people: list[Person], is_member: bool) -> Person:
@@ -95,7 +137,9 @@ class ClusteredStore:
         combined: dict[str, Person] = {}
         for person in set(persons.values()):
             parts = [records[r] for r in clusters.records_of(person) if r in records]
-            if parts and parts[0].id == person:
+            if len(parts) == 1 and parts[0].id == person and parts[0].emails == tuple(dict.fromkeys(parts[0].emails)):
+                combined[person] = parts[0]  # a person of one record is that record (what ``combine`` would make of it)
+            elif parts and parts[0].id == person:
                 combined[person] = combine(parts, any(p.is_member for p in parts))
         return {pid: combined[person] for pid, person in persons.items() if person in combined}
 

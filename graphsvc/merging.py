@@ -10,6 +10,8 @@ Everything here takes the *raw* store (records, not the clustered view).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Iterable
@@ -49,6 +51,54 @@ class SplitResult:
 
 
 # ----------------------------------------------------------------------------------------------
+# the merge map, kept current
+
+
+#: Per store and workspace: the merge map as ``Clusters``, with the store's ``merge_map_token``
+#: it is current for. Every batch of an import and every file of ``graphsvc import`` would
+#: otherwise read and group the whole workspace's merge map again, twice (auto_merge, recheck).
+_kept: "weakref.WeakKeyDictionary[Store, dict[str, tuple[object, Clusters]]]" = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def current_clusters(store: Store, workspace_id: str) -> Clusters:
+    """The workspace's merge map as ``Clusters``: built from the store's map once, then kept
+    current by this module's merges and splits (``_set_merged``). Rebuilt only when the store
+    says the map may have changed otherwise (another connection committed, a transaction rolled
+    back: ``merge_map_token``), or on a store that cannot say (every call, as before)."""
+    token_of = getattr(store, "merge_map_token", None)
+    if token_of is None:
+        return Clusters.from_merge_map(store.merge_map(workspace_id))
+    token = token_of(workspace_id)
+    with _kept_lock:
+        kept = _kept.get(store, {}).get(workspace_id)
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+    with _kept_lock:
+        _kept.setdefault(store, {})[workspace_id] = (token, clusters)
+    return clusters
+
+
+def _set_merged(store: Store, workspace_id: str, clusters: Clusters, records: tuple[str, ...] | list[str], survivor: str | None,
+                *, manual: bool = False) -> None:
+    """``Store.set_merged_into``, and ``clusters`` (the caller's, current before) updated in place to match."""
+    token_of = getattr(store, "merge_map_token", None)
+    before = token_of(workspace_id) if token_of is not None else None
+    store.set_merged_into(workspace_id, records, survivor, manual=manual)
+    if survivor is None:
+        clusters.release(records)
+    else:
+        clusters.join(records, survivor)
+    if token_of is None:
+        return
+    with _kept_lock:
+        kept = _kept.get(store, {})
+        if kept.get(workspace_id) == (before, clusters):
+            kept[workspace_id] = (token_of(workspace_id), clusters)  # still current: the one the store now has
+
+
+# ----------------------------------------------------------------------------------------------
 # profiles
 
 
@@ -57,7 +107,7 @@ class _Workspace:
 
     def __init__(self, store: Store, workspace_id: str, contexts: dict[str, set[str]] | None = None) -> None:
         self.store, self.ws = store, workspace_id
-        self.clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
+        self.clusters = current_clusters(store, workspace_id)
         self.distinct = store.distinct_pairs(workspace_id)
         self.members = set(store.member_ids(workspace_id))
         self.contexts = contexts or {}
@@ -110,10 +160,7 @@ class _Workspace:
     def join(self, survivor: str, absorbed: str, *, manual: bool = False) -> tuple[str, ...]:
         """Merge ``absorbed`` (and everything merged into it) into ``survivor``, in the store and here."""
         moving = self.clusters.records_of(absorbed)
-        self.store.set_merged_into(self.ws, moving, survivor, manual=manual)
-        merge_map = dict(self.clusters.survivor_of)
-        merge_map.update({r: survivor for r in moving})
-        self.clusters = Clusters.from_merge_map(merge_map)
+        _set_merged(self.store, self.ws, self.clusters, moving, survivor, manual=manual)  # only what moves, not the whole map
         if absorbed in self.profiles and survivor in self.profiles:
             _absorb(self.profiles[survivor], self.profiles.pop(absorbed))
         return moving
@@ -189,14 +236,14 @@ def auto_merge(
     unread = {b for keys in blocks.values() for b in keys} - (set().union(*filed_under.values()) if filed_under else set())
     if unread:
         in_blocks.update(store.people_in_blocks(workspace_id, unread, limit=MAX_BLOCK))
-    persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (reset by every merge)
+    persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (kept current by every merge)
 
     def persons_in_block(block: str) -> set[str]:
         if block not in persons_in:
             persons_in[block] = {space.canonical(p) for p in in_blocks.get(block, ())}
         return persons_in[block]
 
-    open_to: dict[tuple[str, frozenset[str]], set[str]] = {}  # (block, kinds) -> see below (reset by every merge)
+    open_to: dict[tuple[str, frozenset[str]], set[str]] = {}  # (block, kinds) -> see below (kept current by every merge)
 
     def open_in_block(block: str, kinds: frozenset[str]) -> set[str]:
         """The loaded persons of ``block`` who hold no account of ``kinds``. One who does holds another
@@ -242,8 +289,15 @@ def auto_merge(
         _, other_id, result = ranked[0]
         survivor, absorbed = _survivor(space, other_id, me, fresh)
         space.join(survivor, absorbed)
-        persons_in.clear()
-        open_to.clear()
+        # only the blocks the merge touched are read again: those the absorbed person was in (its
+        # records are the survivor's now) and, for who is open to a match, the survivor's (its
+        # accounts may have grown); every other block holds the same persons as before
+        stale = [block for block, persons in persons_in.items() if absorbed in persons]
+        for block in stale:
+            del persons_in[block]
+        reopen = {*stale, *(block for block, persons in persons_in.items() if survivor in persons)}
+        for key in [key for key in open_to if key[0] in reopen]:
+            del open_to[key]
         merges.append((survivor, absorbed, result))
     return merges
 
@@ -314,10 +368,12 @@ def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> 
     Merges made by hand stay. Freed and changed records are offered to ``auto_merge`` again.
     """
     changed = list(dict.fromkeys(changed_records))
-    clusters = Clusters.from_merge_map(store.merge_map(workspace_id))
-    persons = sorted({clusters.canonical(r) for r in changed} & set(clusters.records))
-    manual = store.manual_merges(workspace_id)
+    if not changed:
+        return []
     space = _Workspace(store, workspace_id)
+    clusters = space.clusters
+    persons = sorted({p for p in (clusters.canonical(r) for r in changed) if p in clusters.records})
+    manual = store.manual_merges(workspace_id) if persons else set()
     freed: list[str] = []
     for person in persons:
         records = list(clusters.records_of(person))
@@ -338,7 +394,7 @@ def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> 
             if not score(profiles[record], rest).auto_merge:
                 freed.append(record)
     if freed:
-        store.set_merged_into(workspace_id, freed, None)
+        _set_merged(store, workspace_id, clusters, freed, None)
     # what a record learnt may also be what links it to someone (a work address, a company)
     auto_merge(store, workspace_id, [*freed, *changed])
     return freed

@@ -5,6 +5,7 @@ Schema changes are numbered migrations applied in order and recorded in ``PRAGMA
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -168,6 +169,10 @@ def sort_key(name: str) -> str:
     return name.casefold().strip()
 
 
+#: A serial number per connection, so that no two connections' ``merge_map_token`` values are equal.
+_CONNECTIONS = itertools.count(1)
+
+
 class SQLiteStore:
     #: A commit rewrites every index page its transaction touched, and keys hashed for idempotent
     #: imports spread one batch over most of them: four batches of 16,000 a commit write a
@@ -203,6 +208,8 @@ class SQLiteStore:
             conn.create_function("graphsvc_search_text", 6, record_text_json, deterministic=True)
             self._local.conn = conn
             self._local.depth = 0
+            self._local.merges_written = 0  # see ``merge_map_token``
+            self._local.serial = next(_CONNECTIONS)
             with self._lock:
                 self._connections.append(conn)
         return conn
@@ -222,6 +229,7 @@ class SQLiteStore:
         try:
             yield
         except BaseException:
+            self._local.merges_written += 1  # what the transaction wrote to the merge map is undone
             db.execute("ROLLBACK")
             raise
         else:
@@ -666,6 +674,15 @@ class SQLiteStore:
         rows = self._db.execute("SELECT absorbed, survivor FROM person_merges WHERE workspace_id = ?", (workspace_id,))
         return {r[0]: r[1] for r in rows}
 
+    def merge_map_token(self, workspace_id: str) -> tuple[int, int, int]:
+        """A value that stays the same exactly as long as ``merge_map(workspace_id)`` does, as this
+        thread sees it: a copy kept in memory (``graphsvc.merging``) is current while the token
+        is. It changes when this connection writes or forgets merges, or rolls a transaction back,
+        and when any other connection (another process, another thread) commits anything
+        (SQLite's ``PRAGMA data_version``). One query, which reads no table."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return (self._local.serial, self._local.merges_written, int(version))
+
     def manual_merges(self, workspace_id: str) -> set[str]:
         rows = self._db.execute("SELECT absorbed FROM person_merges WHERE workspace_id = ? AND manual = 1", (workspace_id,))
         return {r[0] for r in rows}
@@ -682,6 +699,7 @@ class SQLiteStore:
                 [(workspace_id, i, survivor, int(manual)) for i in ids],
             )
         if ids:
+            self._local.merges_written += 1
             self._bump(workspace_id)
 
     def add_distinct(self, workspace_id: str, a: str, b: str) -> None:
@@ -788,6 +806,7 @@ class SQLiteStore:
             ):
                 self._db.execute(f"DELETE FROM {table} WHERE workspace_id = ? AND {column} IN ({marks})", args)
         self._db.executemany("INSERT OR IGNORE INTO forgotten_keys VALUES (?, ?)", [(workspace_id, h) for h in key_hashes])
+        self._local.merges_written += 1
         self._bump(workspace_id)
         return removed
 

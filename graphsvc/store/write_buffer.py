@@ -46,12 +46,17 @@ class WriteBuffer:
 
     # reads --------------------------------------------------------------------------------
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Look up who holds each of ``keys`` in one call, so that ``person_for_key`` needs none."""
+        """Look up who holds each of ``keys`` in one call, so that ``person_for_key`` needs none,
+        and read those people in one more, so that ``get_people`` (the resolver enriching each
+        person a row finds: most rows of a list of known people) needs none either."""
         wanted = {key for key in keys if key not in self._holders}
         if wanted:
             found = self.store.persons_for_keys(self.workspace_id, wanted)
             for key in wanted:
                 self._holders[key] = found.get(key)
+            unread = {person for person in found.values() if person not in self._people}
+            if unread:
+                self._people.update(self.store.get_people(self.workspace_id, unread))
 
     def person_for_key(self, workspace_id: str, kind: str, value: str) -> str | None:
         self._own(workspace_id)

@@ -190,6 +190,9 @@ def import_(
     event_name: Optional[str] = typer.Option(None, help="Event name, when an attendee list has none."),
     event_date: Optional[str] = typer.Option(None, help="Event date (YYYY-MM-DD), when an attendee list has none."),
     event_kind: Optional[str] = typer.Option(None, help="Event kind: workshop, meetup, conference, ..."),
+    encoding: Optional[str] = typer.Option(
+        None, "--encoding", help="The text files' encoding (utf-8, cp1252, mac_roman, cp1250, utf-16, ...), over detection.",
+    ),
     events: Optional[str] = typer.Option(
         None, "--events", help="Events manifest CSV (columns file,name,date,kind): each attendee list's event, "
         "the file named by its path relative to the manifest or by its file name. Wins over --event-*.",
@@ -201,7 +204,7 @@ def import_(
     from graphsvc.imports.batch import EventsManifest, expand_paths, run_batch
     from importers import ImportOptions
 
-    options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind)
+    options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind, encoding=encoding)
     inputs = expand_paths(paths)
     single = len(paths) == 1 and len(inputs) == 1 and inputs[0].label == paths[0]
     with _session() as service:

@@ -32,6 +32,7 @@ from graphsvc.store.protocol import Store
 from graphsvc.store.write_buffer import WriteBuffer
 from importers import ImportOptions, ParsedSource, Source
 from importers.records import Attendance, Connection, EventRef, Link, ParsedRow, PersonRef, Rejected, RowResult, Skipped
+from importers.xlsx import check_workbook
 
 #: ``progress(bytes_done, bytes_total, job)`` is called after every batch.
 Progress = Callable[[int, int, ImportJob], None]
@@ -167,7 +168,9 @@ def prepare_import(
         commit_rows = first if batch_rows is not None and max_batch_rows is None else store.import_commit_rows
     commit_rows = max(most, commit_rows)
     options = options or ImportOptions()
-    source = Source.from_path(path, file_name)
+    source = Source.from_path(path, file_name, encoding=options.encoding)
+    if not format:
+        check_workbook(source)  # a legacy .xls or a damaged .xlsx: a hint, not "unrecognised"
     importer = importers.get(format) if format else importers.detect(source)
     parsed = importer.parse(source, options)
     file_hash = content_hash(source)
@@ -180,7 +183,7 @@ def prepare_import(
     job = ImportJob(
         id=job_id, workspace_id=workspace_id, file_name=source.name, file_hash=file_hash, format=importer.name,
         owner_person_id=None, status=JobStatus.RUNNING, started_at=datetime.now(timezone.utc),
-        options=options.as_dict(), notes=list(parsed.notes),
+        options=options.as_dict(), notes=list(parsed.notes) + source.reading_notes(),
     )
     return PreparedImport(store, workspace_id, job, parsed, False, first, most, Path(path), format, commit_rows)
 

@@ -18,6 +18,7 @@ class ImportOptions:
     event_name: str | None = None
     event_date: str | None = None
     event_kind: str | None = None
+    encoding: str | None = None  # the text files' encoding, over detection (``--encoding``)
 
     def as_dict(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}

@@ -2,15 +2,22 @@
 
 Archives are read in place (never extracted), members are matched on their path suffix
 case-insensitively (exports get re-zipped with an extra top folder, ``__MACOSX/`` or backslash
-separators), and zip members are capped in size and compression ratio.
+separators), and zip members are capped in size and compression ratio; the whole archive is
+capped in expanded bytes (``MAX_EXPANDED_BYTES``, ``GRAPHSVC_MAX_ARCHIVE_BYTES``), counted from
+the declared sizes, which ``_CappedReader`` holds every member to while it inflates.
+
+An Excel workbook (``.xlsx``, a zip holding ``xl/workbook.xml``) is one file, not a container:
+``Member.kind == "xlsx"`` (read as a table by ``importers/xlsx.py``). A legacy binary workbook
+(OLE2) is ``kind == "xls"``; nothing reads it, and it is refused with a hint to re-save it.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
@@ -18,6 +25,9 @@ from graphsvc.errors import ImportFailed
 
 MAX_MEMBER_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 200
+#: The most bytes an archive (or a workbook) may expand to, all members together.
+MAX_EXPANDED_BYTES = int(os.environ.get("GRAPHSVC_MAX_ARCHIVE_BYTES", 4 * 1024**3))
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 JUNK_PARTS = ("__macosx", ".ds_store")
 
 
@@ -33,6 +43,10 @@ class Member:
     name: str  # as stored (normalised separators)
     size: int
     opener: Callable[[], BinaryIO]
+    kind: str = "file"  # "file", "xlsx" (an Excel workbook) or "xls" (a legacy binary workbook)
+    encoding: str | None = None  # the user's ``--encoding``, over any detection
+    #: What readers decided about this member (its encoding), kept for the job's notes.
+    facts: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def basename(self) -> str:
@@ -51,21 +65,53 @@ class Source:
         self.is_container = is_container
 
     @classmethod
-    def from_path(cls, path: str | Path, display_name: str | None = None) -> "Source":
+    def from_path(
+        cls,
+        path: str | Path,
+        display_name: str | None = None,
+        *,
+        encoding: str | None = None,
+        max_expanded_bytes: int | None = None,
+    ) -> "Source":
+        """``encoding`` overrides detection for every text member; ``max_expanded_bytes``
+        (default ``MAX_EXPANDED_BYTES``) caps what an archive's members expand to together."""
         path = Path(path)
         name = display_name or path.name
+        if encoding:
+            from importers.encoding import check_encoding
+
+            encoding = check_encoding(encoding)
+        cap = MAX_EXPANDED_BYTES if max_expanded_bytes is None else max_expanded_bytes
         if path.is_dir():
             members = [
-                Member(str(p.relative_to(path)).replace("\\", "/"), p.stat().st_size, _file_opener(p))
+                Member(str(p.relative_to(path)).replace("\\", "/"), p.stat().st_size, _file_opener(p), encoding=encoding)
                 for p in sorted(path.rglob("*"))
                 if p.is_file() and not _is_junk(str(p.relative_to(path)))
             ]
             return cls(name, members, is_container=True)
         if not path.exists():
             raise ImportFailed(f"{path}: no such file or folder")
-        if _starts_with_zip_magic(path):
-            return cls(name, _zip_members(path), is_container=True)
-        return cls(name, [Member(name, path.stat().st_size, _file_opener(path))], is_container=False)
+        magic = _magic(path)
+        if magic.startswith(b"PK\x03\x04"):
+            members = _zip_members(path, cap, encoding)
+            if _is_workbook(members):
+                return cls(name, [Member(name, path.stat().st_size, _file_opener(path), kind="xlsx")], is_container=False)
+            return cls(name, members, is_container=True)
+        kind = "xls" if magic.startswith(OLE2_MAGIC) else "file"
+        return cls(name, [Member(name, path.stat().st_size, _file_opener(path), kind=kind, encoding=encoding)], is_container=False)
+
+    def reading_notes(self) -> list[str]:
+        """What was decided while reading (the text's encoding), for the job's notes. In an archive,
+        one note when every text member read is UTF-8, else one per member that is not."""
+        choices = [(m, m.facts["encoding"]) for m in self.members if m.facts.get("encoding") is not None]
+        if not choices:
+            return []
+        if not self.is_container:
+            return [f"encoding: {choices[0][1].describe()}"]  # type: ignore[attr-defined]
+        other = [(m, c) for m, c in choices if c.encoding not in ("utf-8", "utf-8-sig")]  # type: ignore[attr-defined]
+        if not other:
+            return ["encoding: utf-8 (every text file)"]
+        return [f"encoding of {m.name}: {c.describe()}" for m, c in other]  # type: ignore[attr-defined]
 
     @property
     def single(self) -> Member:
@@ -97,12 +143,17 @@ def _file_opener(path: Path) -> Callable[[], BinaryIO]:
     return lambda: open(path, "rb")
 
 
-def _starts_with_zip_magic(path: Path) -> bool:
+def _magic(path: Path) -> bytes:
     with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04"
+        return fh.read(8)
 
 
-def _zip_members(path: Path) -> list[Member]:
+def _is_workbook(members: list[Member]) -> bool:
+    names = {m.name.lower() for m in members}
+    return "xl/workbook.xml" in names and "[content_types].xml" in names
+
+
+def _zip_members(path: Path, max_expanded_bytes: int = MAX_EXPANDED_BYTES, encoding: str | None = None) -> list[Member]:
     try:
         archive = zipfile.ZipFile(path)
         infos = archive.infolist()
@@ -124,7 +175,13 @@ def _zip_members(path: Path) -> list[Member]:
                 f"{path.name}: member {name!r} expands {info.file_size // info.compress_size}x "
                 f"(cap {MAX_COMPRESSION_RATIO}x); refusing a possible zip bomb"
             )
-        members.append(Member(name, info.file_size, _zip_opener(path, info.filename, info.file_size)))
+        members.append(Member(name, info.file_size, _zip_opener(path, info.filename, info.file_size), encoding=encoding))
+    expanded = sum(info.file_size for info in infos if not info.is_dir())
+    if expanded > max_expanded_bytes:
+        raise ImportFailed(
+            f"{path.name}: the archive expands to {expanded} bytes, over the {max_expanded_bytes} byte cap "
+            "(GRAPHSVC_MAX_ARCHIVE_BYTES); refusing a possible zip bomb"
+        )
     return members
 
 

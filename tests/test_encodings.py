@@ -183,6 +183,61 @@ def test_every_sheet_is_detected_and_its_accented_names_parsed_exactly(tmp_path:
     assert set(sheet.accented) <= names, sorted(names)
 
 
+#: Written after the scorer was tuned on the corpus above, to measure it honestly: one accented name
+#: among ASCII ones, the hardest case. First run 201/204; one rule came from it afterwards (ê after
+#: z is Polish ę: "Szczęsny"), so it is no longer fully held out: 202/204. Known misses: Turkish and Romanian letters that are also
+#: Icelandic in cp1252 ("Tuğba Şenol" in cp1254, "Ţiriac" in cp1250); --encoding fixes those.
+HELD_OUT = {
+    "french": ["Amélie Dubois", "Gaëlle Rousseau", "Benoît Giraud", "Cécile Mercier", "Noël Faure", "Raphaël Lévêque", "Thérèse Bréval", "Aurélien Château"],
+    "german": ["Jürgen Köhler", "Sören Großmann", "Lüdtke Bärbel", "Fröhlich Jens", "Maximilian Lüttge", "Dörte Kühn", "Uwe Jäger"],
+    "spanish": ["Andrés Gutiérrez", "Sofía Domínguez", "Nuño Ortíz", "Álvaro Sáenz", "Iñaki Etxebarría", "Ramón Cañas"],
+    "portuguese": ["Gonçalo Araújo", "Leonor Sebastião", "Vânia Conceição", "Estêvão Lopes", "Luís Gonçalves"],
+    "italian": ["Pietro Cirù", "Nicolò Baldò", "Gioconda Perù"],
+    "swedish": ["Göran Näslund", "Björn Åkesson", "Linnéa Öberg", "Åke Ström"],
+    "danish": ["Jørgen Bæk", "Mette Frøland", "Kjærsti Lønø"],
+    "icelandic": ["Sigríður Þórsdóttir", "Hafþór Júlíus", "Ásdís Ólafsdóttir"],
+    "hungarian": ["Erzsébet Nagy", "Bálint Fehér", "Géza Vörös", "Ödön Kádár"],
+    "hungarian_full": ["Szőke Ildikó", "Erdős Réka", "Lőrincz Zsófia", "Győző Bíró", "Sűrű Endre"],
+    "polish": ["Paweł Kowalczyk", "Grzegorz Mazurek-Łoś", "Jędrzej Ślusarczyk", "Bożena Górecka", "Wojciech Szczęsny", "Elżbieta Rączka"],
+    "czech": ["Vojtěch Kučera", "Radek Štěpánek", "Blanka Šťastná", "Přemysl Hruška", "Věra Čáslavská"],
+    "slovak": ["Ľudovít Štúr", "Miroslav Šatan", "Zuzana Čaputová"],
+    "croatian": ["Luka Modrić", "Dražen Petrović", "Goran Ivanišević"],
+    "romanian_cedilla": ["Ştefan Bănică", "Ţiriac Ion", "Simona Hălăucescu"],
+    "turkish": ["Şükrü Saracoğlu", "Ilkay Gündoğan", "Mesut Özil", "Tuğba Şenol"],
+    "finnish": ["Kimi Räikkönen", "Teemu Pukki", "Sääksjärvi Äijä"],
+}
+HELD_OUT_ENCODINGS = {
+    "cp1252": ["french", "german", "spanish", "portuguese", "italian", "swedish", "danish", "icelandic", "hungarian", "finnish"],
+    "mac_roman": ["french", "german", "spanish", "portuguese", "italian", "swedish", "danish", "finnish", "hungarian"],
+    "cp1250": ["polish", "czech", "slovak", "hungarian", "hungarian_full", "croatian", "romanian_cedilla", "german"],
+    "cp1254": ["turkish"],
+    "utf-8": list(HELD_OUT),
+}
+
+
+def test_held_out_single_name_sheets_decode_exactly_but_for_the_known_misses() -> None:
+    import io
+
+    from importers.encoding import detect_encoding
+
+    total, misses = 0, []
+    for encoding, languages in HELD_OUT_ENCODINGS.items():
+        for language in languages:
+            for name in HELD_OUT[language]:
+                try:
+                    name.encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                people = ["Grace Hollis", "Sam Okafor", "Lee Chen", name]
+                text = "Name,Email,Company\r\n" + "".join(f"{p},x{i}@example.org,Northwind\r\n" for i, p in enumerate(people))
+                data = text.encode(encoding)
+                total += 1
+                if codecs.decode(data, detect_encoding(io.BytesIO(data)).encoding) != text:
+                    misses.append((encoding, name))
+    assert total >= 200
+    assert sorted(misses) == [("cp1250", "Ţiriac Ion"), ("cp1254", "Tuğba Şenol")]
+
+
 def _empty():
     import io
 

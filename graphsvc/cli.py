@@ -401,13 +401,21 @@ def print_intro_paths(result: IntroPaths) -> None:
     if result.status is IntroStatus.NO_PATH:
         console.print(f"No path to {target} within the hop limit.")
         return
-    console.print(f"[bold]Warm introduction paths to {target}[/] (as of {result.as_of.date().isoformat()})")
+    console.print(f"[bold]Ways to reach {target}[/] (as of {result.as_of.date().isoformat()})")
+    if result.direct_tie is not None:
+        direct = result.direct_tie
+        console.print(f"\n• {safe(direct.advice)}")
+        console.print(f"   {safe(direct.hop.source.display_name)} – {safe(direct.hop.target.display_name)}: {direct.hop.strength:.3f} ({direct.hop.level.value})")
+        for ev in direct.hop.evidence[:3]:
+            console.print(f"      · {safe(ev.description)}")
+        if not result.paths:
+            console.print("\nNo introduction route within the hop limit.")
     if result.single_point_of_failure is not None:
         console.print(f"[yellow]Every path passes through {safe(result.single_point_of_failure.display_name)}[/]: a single point of failure")
     for number, path in enumerate(result.paths, 1):
         chain = " → ".join(safe(name) for name in [path.hops[0].source.display_name, *(h.target.display_name for h in path.hops)])
-        label = "warm introduction" if path.kind.value == "WARM_INTRODUCTION" else "warm-up route: strengthen a weak link first"
-        console.print(f"\n{number}. {chain}   strength {path.strength:.3f} ({label})")
+        console.print(f"\n{number}. {safe(path.advice)}")
+        console.print(f"   {chain}   strength {path.strength:.3f}")
         for hop in path.hops:
             flag = "  [red]weakest link[/]" if hop.is_weakest and len(path.hops) > 1 else ""
             console.print(f"   {safe(hop.source.display_name)} – {safe(hop.target.display_name)}: {hop.strength:.3f} ({hop.level.value}){flag}")
@@ -473,7 +481,7 @@ def _as_of_iso(value: Optional[str]) -> Optional[str]:
 
 @app.command()
 def neglected(
-    kind: Optional[str] = typer.Option(None, help="DORMANT, MISSED_FOLLOW_UP or KEEP_IN_TOUCH_OVERDUE."),
+    kind: Optional[str] = typer.Option(None, help="MISSED_FOLLOW_UP, KEEP_IN_TOUCH_OVERDUE or DORMANT."),
     member: Optional[str] = typer.Option(None, help="Only this team member's ties."),
     first: int = typer.Option(20, help="How many (at most 100)."),
     as_of: Optional[str] = typer.Option(None, "--as-of"),
@@ -487,9 +495,18 @@ def neglected(
     if as_json:
         _print_json(data)
         return
-    for item in _nodes(data["neglectedTies"]):
-        console.print(f"[bold]{item['kind']}[/] {safe(item['person']['name'])} ({safe(item['person']['organization'])}) — via {safe(item['member']['name'])}, score {item['score']:.2f}")
+    items = _nodes(data["neglectedTies"])
+    if not items:
+        what = {"DORMANT": "dormant ties", "MISSED_FOLLOW_UP": "missed follow-ups", "KEEP_IN_TOUCH_OVERDUE": "overdue check-ins"}
+        console.print(f"No {what.get(variables['kind'] or '', 'neglected ties')} right now: nothing to follow up.")
+        return
+    words = {"DORMANT": "dormant", "MISSED_FOLLOW_UP": "missed follow-up", "KEEP_IN_TOUCH_OVERDUE": "overdue check-in"}
+    for item in items:
+        at = f" ({safe(item['person']['organization'])})" if item["person"]["organization"] else ""
+        console.print(f"[bold]{safe(item['person']['name'])}[/]{at} — {words.get(item['kind'], item['kind'])}, via {safe(item['member']['name'])}")
         console.print(f"   {safe(item['reason'])}\n   → {safe(item['nextStep'])}")
+        for fact in item.get("also") or []:
+            console.print(f"   [dim]also: {safe(fact)}[/]")
 
 
 @app.command()
@@ -509,7 +526,9 @@ def explain(
     tie = data["tie"]
     console.print(f"[bold]{safe(tie['a']['name'])} – {safe(tie['b']['name'])}[/]: strength {tie['strength']:.3f} ({tie['level']}), channels {', '.join(tie['channels']) or 'none'}")
     for part in tie["components"]:
-        console.print(f"   +{part['contribution']:.3f}  {safe(part['description'])}")
+        console.print(f"   {part['contribution']:.3f}  {safe(part['description'])}")
+    if tie["howCombined"]:
+        console.print(f"   = {safe(tie['howCombined'])}")
 
 
 @app.command()

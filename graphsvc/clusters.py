@@ -126,6 +126,27 @@ class ClusteredStore:
         return found
 
     # people -----------------------------------------------------------------------------------
+    def organizations_of(self, workspace_id: str) -> dict[str, str] | None:
+        """Person id -> organization, for everyone with one, as ``get_people`` would combine it
+        (the survivor's, else the first of its other records'), without building any person.
+        None when the wrapped store cannot read the column alone."""
+        read = getattr(self.raw, "organizations_of", None)
+        if read is None:
+            return None
+        by_record: dict[str, str] = read(workspace_id)
+        clusters = self.clusters(workspace_id)
+        found: dict[str, str] = {}
+        borrowed: dict[str, tuple[str, str]] = {}  # person -> (record, organization) of a non-survivor
+        for record, organization in by_record.items():
+            person = clusters.canonical(record)
+            if person == record:
+                found[person] = organization
+            elif person not in borrowed or record < borrowed[person][0]:
+                borrowed[person] = (record, organization)
+        for person, (_, organization) in borrowed.items():
+            found.setdefault(person, organization)
+        return found
+
     def get_people(self, workspace_id: str, ids: Iterable[str]) -> dict[str, Person]:
         wanted = list(dict.fromkeys(ids))
         clusters = self.clusters(workspace_id)

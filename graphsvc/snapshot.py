@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from graphsvc.identity import normalise_organization
-from graphsvc.model import Event, EvidenceKind, Person
+from graphsvc.model import Event, EvidenceKind
 from graphsvc.store.protocol import Store
 
 Pair = tuple[str, str]
@@ -129,16 +128,19 @@ def build_snapshot(
     snap.contacts = dict(contacts)
     snap.event_size = {event_id: len(people) for event_id, people in sorted(attendees.items())}
     snap.people.update(snap.members)
-    _add_organizations(snap, store.get_people(workspace_id, snap.people).values(), max_organization_size)
+    organizations_of = getattr(store, "organizations_of", None)
+    written = organizations_of(workspace_id) if organizations_of is not None else None
+    if written is None:  # a store that cannot read the column alone
+        written = {p.id: p.organization for p in store.get_people(workspace_id, snap.people).values() if p.organization}
+    _add_organizations(snap, {pid: org for pid, org in written.items() if pid in snap.people}, max_organization_size)
     return snap
 
 
-def _add_organizations(snap: Snapshot, people: "Iterable[Person]", limit: int) -> None:
+def _add_organizations(snap: Snapshot, written: dict[str, str], limit: int) -> None:
     by_org: dict[str, list[str]] = defaultdict(list)
-    for person in people:
-        if person.organization:
-            snap.organization[person.id] = person.organization
-            by_org[normalise_organization(person.organization)].append(person.id)
+    for person_id, organization in sorted(written.items()):
+        snap.organization[person_id] = organization
+        by_org[normalise_organization(organization)].append(person_id)
     for org, ids in by_org.items():
         if org and len(ids) <= limit:
             for person_id in ids:

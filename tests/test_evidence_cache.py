@@ -4,6 +4,7 @@ every row, and a fresh store, a stale file and a corrupt file all give the store
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -120,3 +121,34 @@ def test_the_cli_answers_from_the_file_in_a_new_process(imported: tuple[Graphsvc
     assert done.returncode == 0, done.stderr
     assert '"status": "FOUND"' in done.stdout
     assert path.stat().st_mtime_ns == stamp  # loaded, not rewritten
+
+
+class _WithoutColumnRead:
+    """The store seen through ``get_people`` only (as a store without ``organizations_of``)."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        if name == "organizations_of":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_organizations_read_from_the_column_equal_those_of_whole_people(imported: tuple[Graphsvc, str]) -> None:
+    service, ws = imported
+    people = service.store.search_people(ws, None, 100)
+    with_org = [p for p in people if p.organization and not p.is_member and not p.linkedin_url]
+    assert len(with_org) >= 4
+    blank = replace(with_org.pop(), organization="")
+    with service.raw_store.atomic():
+        service.raw_store.update_person(ws, blank)
+    without = [blank]
+    # a survivor without an organization borrows its merged record's; one with its own keeps it
+    service.merge_people(ws, without[0].id, with_org[0].id)
+    service.merge_people(ws, with_org[1].id, with_org[2].id)
+    fast = build_snapshot(service.store, ws)
+    slow = build_snapshot(_WithoutColumnRead(service.store), ws)  # type: ignore[arg-type]
+    assert fast.organization == slow.organization and fast.organization_key == slow.organization_key
+    assert fast.organization[without[0].id] == with_org[0].organization
+    assert fast.organization[with_org[1].id] == with_org[1].organization

@@ -312,6 +312,12 @@ class SQLiteStore:
         query = f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({{marks}})"
         return {row[0]: self._person(row, members) for row in self._rows_for(query, workspace_id, wanted)}
 
+    def organizations_of(self, workspace_id: str) -> dict[str, str]:
+        """Record id -> organization as written, for every record that has one (one column read:
+        the analytics core needs nothing else of 40,000 people)."""
+        rows = self._db.execute("SELECT id, organization FROM persons WHERE workspace_id = ? AND organization != ''", (workspace_id,))
+        return dict(rows.fetchall())
+
     def names_of(self, workspace_id: str, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         query = "SELECT id, first_name, last_name, display_name FROM persons WHERE workspace_id = ? AND id IN ({marks})"
         return {row[0]: row[1:] for row in self._rows_for(query, workspace_id, sorted(set(ids)))}

@@ -271,7 +271,7 @@ def rank_intro_paths(
         ranked = diverse_paths(engine.k_best_paths(sources, targets, k=50 * k, max_hops=max_hops, avoid=avoid), k)
     else:
         ranked = engine.k_best_paths(sources, targets, k=k, max_hops=max_hops, avoid=avoid)
-    spof_id = _single_point_of_failure(engine, sources, targets, max_hops, avoid, ranked[0].nodes if ranked else ())
+    spof_id = _single_point_of_failure(engine, sources, targets, max_hops, avoid, ranked)
     direct = weak[0] if weak else None
     people = lookup({n for p in ranked for n in p.nodes} | ({spof_id} if spof_id else set()) | (set(direct[1:]) if direct else set()))
     paths = []
@@ -312,11 +312,15 @@ def _weak_direct_ties(view: TieView, sources: list[str], targets: set[str]) -> l
 
 
 def _single_point_of_failure(
-    engine: Any, sources: list[str], targets: set[str], max_hops: int, avoid: set[str], best: tuple[str, ...]
+    engine: Any, sources: list[str], targets: set[str], max_hops: int, avoid: set[str], ranked: list[Any]
 ) -> str | None:
-    """An intermediary of the best path without whom no path remains (None when there is none)."""
+    """An intermediary of the best path without whom no path remains (None when there is none).
+    Another path found already that goes around someone proves they are not one, without a search."""
+    best = ranked[0].nodes if ranked else ()
     for candidate in best[1:-1]:
         if candidate in targets:
+            continue
+        if any(candidate not in other.nodes[1:-1] for other in ranked[1:]):
             continue
         if not engine.k_best_paths(sources, targets, k=1, max_hops=max_hops, avoid=avoid | {candidate}):
             return candidate

@@ -405,7 +405,7 @@ class HyperedgePathEngine(PathEngine):
     answers are the reference's (see the module docstring and tests/test_hyperedges.py).
     """
 
-    __slots__ = ("tie_index", "_masked")
+    __slots__ = ("tie_index", "_masked", "_masked_rows")
 
     def __init__(self, ties: Any) -> None:
         self.tie_index = ties
@@ -417,6 +417,7 @@ class HyperedgePathEngine(PathEngine):
         self.indptr, self.indices, self.costs = np.zeros(self._n + 1, dtype=np.int64), empty, np.zeros(0)
         self._ties = -1
         self._masked: dict[int, np.ndarray] = {}
+        self._masked_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per query: a masked engine lives for one
 
     def without(self, pairs: Iterable[tuple[Hashable, Hashable]]) -> "HyperedgePathEngine":
         """The same engine with the ties of ``pairs`` left out (for one query: the engine itself is
@@ -445,8 +446,11 @@ class HyperedgePathEngine(PathEngine):
         neighbours, _, costs = self.tie_index.row_with_costs(node)
         masked = self._masked.get(node)
         if masked is not None:
-            keep = ~np.isin(neighbours, masked)
-            return neighbours[keep], costs[keep]
+            row = self._masked_rows.get(node)
+            if row is None:
+                keep = ~np.isin(neighbours, masked)
+                row = self._masked_rows[node] = (neighbours[keep], costs[keep])
+            return row
         return neighbours, costs
 
     def _hop_bounds(self, targets: np.ndarray, layers: int, excluded: np.ndarray) -> list[np.ndarray]:

@@ -340,8 +340,32 @@ def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
-def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """One import job with its first 50 rejected or skipped rows and how many there are (--json: every one)."""
+def job(
+    job_id: str = typer.Argument(..., help="A job id, or `undo` followed by a job id."),
+    undo_id: Optional[str] = typer.Argument(None, metavar="[JOB_ID]", help="With `undo`: the job to undo."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """One import job with its first 50 rejected or skipped rows and how many there are (--json: every one).
+
+    `graphsvc job undo JOB_ID` removes what that import added: its evidence, its sightings, the
+    people no other import mentions, the merges they caused. Undoing twice changes nothing."""
+    if job_id == "undo" or undo_id is not None:
+        if job_id != "undo" or undo_id is None:
+            console.print("usage: graphsvc job undo JOB_ID")
+            raise typer.Exit(2)
+        with _session() as service:
+            result = service.undo_import(service.workspace().id, undo_id)
+        if as_json:
+            _print_json(_undo_dict(result))
+        elif result.already_undone:
+            console.print(f"{safe(undo_id)} was undone already: nothing changed.")
+        else:
+            console.print(
+                f"Undone {safe(undo_id)}: {result.evidence_removed} evidence, {result.sightings_removed} people sighted, "
+                f"{result.people_removed} people removed, {result.merges_undone} merges undone, {result.events_removed} events removed.",
+                highlight=False,
+            )
+        return
     with _store_session() as service:
         found = service.job(service.workspace().id, job_id)
         rejects = service.store.rejects(found.id, limit=None if as_json else JOB_REJECTS_SHOWN)  # a page, read in the store
@@ -354,6 +378,83 @@ def job(job_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     total = found.rows_rejected + found.rows_skipped
     if total > len(rejects):
         console.print(f"  … {total} rows rejected or skipped in all; --json lists every one", highlight=False)
+
+
+def _undo_dict(result: Any) -> dict[str, Any]:
+    return {
+        "id": result.job_id, "evidenceRemoved": result.evidence_removed, "sightingsRemoved": result.sightings_removed,
+        "peopleRemoved": result.people_removed, "mergesUndone": result.merges_undone, "eventsRemoved": result.events_removed,
+        "alreadyUndone": result.already_undone,
+    }
+
+
+def _event_dict(event: Any, size: int | None = None, sources: list[str] | None = None) -> dict[str, Any]:
+    found = {"id": event.id, "name": event.name, "startsAt": event.starts_at.isoformat() if event.starts_at else None, "kind": event.kind,
+             "source": event.source_format}
+    if size is not None:
+        found["attendeeCount"] = size
+    if sources is not None:
+        found["files"] = sources
+    return found
+
+
+@app.command()
+def events(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every event: id, name, date, kind, size (distinct attendees) and source (importer, files)."""
+    with _session() as service:
+        listed = service.list_events(service.workspace().id)
+    if as_json:
+        _print_json([_event_dict(e, size, files) for e, size, files in listed])
+        return
+    if not listed:
+        console.print("No events.")
+    for event, size, files in listed:
+        date = event.starts_at.date().isoformat() if event.starts_at else "undated"
+        console.print(
+            f"{event.id}  {safe(event.name)}  {date}  {safe(event.kind) or '-'}  {size} attendees  "
+            f"{safe(event.source_format)}: {safe(', '.join(files)) or '-'}",
+            highlight=False,
+        )
+
+
+event_app = typer.Typer(help="Correct an event: rename, re-date or re-kind it, or merge it with its duplicate.", no_args_is_help=True)
+app.add_typer(event_app, name="event")
+
+
+@event_app.command("edit")
+def event_edit(
+    event_id: str = typer.Argument(..., help="The event's id (graphsvc events)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Its new name."),
+    date: Optional[str] = typer.Option(None, "--date", help="Its new date, YYYY-MM-DD (\"\" clears it)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Its new kind (workshop, conference, meetup, ...)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rename, re-date or re-kind an event; attendances dated by the event move with it."""
+    if name is None and date is None and kind is None:
+        console.print("Nothing to change: give --name, --date or --kind.")
+        raise typer.Exit(2)
+    with _session() as service:
+        event = service.edit_event(service.workspace().id, event_id, name=name, date=date, kind=kind)
+    if as_json:
+        _print_json(_event_dict(event))
+        return
+    date_text = event.starts_at.date().isoformat() if event.starts_at else "undated"
+    console.print(f"{event.id}  {safe(event.name)}  {date_text}  {safe(event.kind) or '-'}", highlight=False)
+
+
+@event_app.command("merge")
+def event_merge(
+    keep: str = typer.Argument(..., help="The event that stays (its id)."),
+    other: str = typer.Argument(..., help="Its duplicate: its attendances join KEEP and it is gone."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Merge an event into its duplicate: one event, each attendee once; re-importing either list finds it."""
+    with _session() as service:
+        event = service.merge_events(service.workspace().id, keep, other)
+    if as_json:
+        _print_json(_event_dict(event))
+        return
+    console.print(f"Merged {safe(other)} into {event.id} ({safe(event.name)}).", highlight=False)
 
 
 #: Rejected rows ``graphsvc job`` prints (it says how many there are in all).

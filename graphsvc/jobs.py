@@ -20,9 +20,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import importers
+from graphsvc import corrections
 from graphsvc.errors import ImportFailed
 from graphsvc.identity import Resolver, ensure_blocks, fold
 from graphsvc.limits import too_long
@@ -116,8 +117,11 @@ class PreparedImport:
     def register(self) -> None:
         """Record the job as running, so it can be polled before its first batch lands."""
         with self.store.atomic():
-            if self.store.get_job(self.workspace_id, self.job.id) is None:
+            stored = self.store.get_job(self.workspace_id, self.job.id)
+            if stored is None:
                 self.store.add_job(self.job)
+            elif stored.status is JobStatus.UNDONE:
+                self.store.save_job(self.job)  # imported again after an undo: a fresh start
 
     def run(self, progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> ImportJob:
         """Write the rows in batches. ``should_stop()`` is asked before each batch is written and every
@@ -176,6 +180,8 @@ def prepare_import(
     file_hash = content_hash(source)
     job_id = stable_id("job", workspace_id, file_hash, importer.name, json.dumps(options.as_dict(), sort_keys=True))
     existing = store.get_job(workspace_id, job_id)
+    if existing is not None and existing.status is JobStatus.UNDONE:
+        existing = None  # undone: imported afresh under the same id
     if existing is not None:
         return PreparedImport(
             store, workspace_id, existing, parsed, existing.status == JobStatus.COMPLETED, first, most, Path(path), format, commit_rows
@@ -204,6 +210,8 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
         if parsed.owner is not None:
             job.owner_person_id = resolver.resolve(parsed.owner, as_owner=True)
             resolver.record_sighting(job.owner_person_id, parsed.owner, job_id=job.id, fmt=job.format, source=job.file_name, row=0)
+            if job.owner_person_id not in store.member_ids(ws):
+                store.add_journal(ws, job.id, [corrections.member_entry(job.owner_person_id)])
             store.add_member(ws, job.owner_person_id)
         store.save_job(job)
     with _Transactions(prepared) as transactions:
@@ -252,6 +260,8 @@ class _Transactions:
         self._open: ExitStack | None = None
         self._began = 0.0
         self._committed = replace(self.job)  # the job as of the last commit
+        self.merges = corrections.MergeJournal(self.store, self.job.workspace_id)
+        self.events = _EventMap(self.store, self.job)
 
     def __enter__(self) -> "_Transactions":
         return self
@@ -274,7 +284,8 @@ class _Transactions:
             self._began = time.monotonic()
         resolver.take_created()  # records a failed earlier batch created or changed were rolled back with it
         resolver.take_changed()
-        _write_batch(self.store, resolver, self.job, batch, should_stop)
+        self.merges.take()
+        _write_batch(self.store, resolver, self.job, batch, should_stop, self.merges, self.events)
         committed = self._committed.rows_read
         held = self.job.rows_read - committed
         if commit_due(held, committed, self.prepared.batch_rows, self.prepared.commit_rows, time.monotonic() - self._began):
@@ -290,19 +301,24 @@ class _Transactions:
                 raise
 
     def _restore(self) -> None:
+        self.events.forget()  # corrections the rolled-back batches made are rolled back too
         for field in fields(self.job):
             setattr(self.job, field.name, getattr(self._committed, field.name))
 
 
 def _write_batch(
-    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], should_stop: Callable[[], bool] | None = None
+    store: Store, resolver: Resolver, job: ImportJob, batch: list[RowResult], should_stop: Callable[[], bool] | None = None,
+    merges: "corrections.MergeJournal | None" = None, events: "_EventMap | None" = None,
 ) -> None:
     ws = job.workspace_id
     imported = 0
     rejects: list[Reject] = []
     evidence: list[Evidence] = []
     refs = [(ref, job.format) for item in batch if isinstance(item, ParsedRow) for record in item.records for ref in _refs(record) if ref is not None]
+    merges = merges if merges is not None else corrections.MergeJournal(store, ws)
+    events = events if events is not None else _EventMap(store, job)
     with store.atomic():
+        journal = events.prepare(item.records for item in batch if isinstance(item, ParsedRow))
         with resolver.buffered(refs) as buffer:
             for done, item in enumerate(batch):
                 if should_stop is not None and done and not done % CANCEL_CHECK_ROWS and should_stop():
@@ -312,16 +328,24 @@ def _write_batch(
                 elif isinstance(item, Skipped):
                     rejects.append(Reject(item.row, item.reason, skipped=True))
                 elif isinstance(item, ParsedRow):
-                    problem = _write_row(buffer, resolver, job, item, evidence)
+                    problem = _write_row(buffer, resolver, job, item, evidence, events)
                     if problem:
                         rejects.append(Reject(item.row, problem))
                     else:
                         imported += 1
-        store.add_evidence(ws, evidence)
+        journal.extend(_journal_of(buffer))
+        added = store.add_evidence(ws, evidence)
+        distinct = {e.id for e in evidence}
+        if added < len(distinct):  # some were there already: held by this job (a resumed batch) or claimed from another
+            journal.extend(corrections.claim_entry(eid) for eid, owner in sorted(store.evidence_owners(ws, distinct).items()) if owner != job.id)
         created = resolver.take_created()
+        merges.prime()
         # the new records as the batch wrote them: auto_merge need not read them back
-        auto_merge(store, ws, created, known=buffer.new_people(), known_keys=buffer.new_keys(), filed_under=buffer.filed_under())
-        recheck(store, ws, resolver.take_changed())
+        auto_merge(merges, ws, created, known=buffer.new_people(), known_keys=buffer.new_keys(), filed_under=buffer.filed_under())  # type: ignore[arg-type]
+        recheck(merges, ws, resolver.take_changed())  # type: ignore[arg-type]
+        journal.extend(merges.take())
+        if journal:
+            store.add_journal(ws, job.id, journal)
         store.add_rejects(job.id, rejects)
         job.rows_imported += imported
         job.rows_rejected += sum(not r.skipped for r in rejects)
@@ -336,7 +360,9 @@ def _refs(record: object) -> tuple[PersonRef | None, ...]:
     return (record.source, record.target) if isinstance(record, Link) else (record.person,)  # type: ignore[attr-defined]
 
 
-def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, row: ParsedRow, evidence: list[Evidence]) -> str | None:
+def _write_row(
+    store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, row: ParsedRow, evidence: list[Evidence], events: "_EventMap | None" = None
+) -> str | None:
     """Resolve and write one row's records; return a reason when the row cannot be imported.
 
     Everything that can reject the row is checked before anything is written, so a rejected
@@ -391,7 +417,7 @@ def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, r
                 )
             )
         elif isinstance(record, Attendance):
-            event = _event(ws, record.event, job.format)
+            event = events.event(record.event) if events is not None else _event(ws, record.event, job.format)
             store.add_event(ws, event)
             row_evidence.append(
                 Evidence(
@@ -405,6 +431,105 @@ def _write_row(store: Store | WriteBuffer, resolver: Resolver, job: ImportJob, r
 
 
 ATTENDED = EvidenceKind.ATTENDED.value
+
+
+def _journal_of(buffer: WriteBuffer) -> list[tuple[str, str, str]]:
+    """What undoing the batch must restore of records that existed: their fields and their keys."""
+    entries = [corrections.person_entry(person) for _, person in sorted(buffer.updated_before().items())]
+    new = buffer.new_people()
+    for person_id, keys in sorted(buffer.new_keys().items()):
+        if person_id not in new:
+            entries.extend(corrections.key_entry(kind, value, person_id) for kind, value in keys)
+    return entries
+
+
+class _EventMap:
+    """The events an import's attendances name, as stored.
+
+    * An event merged into another (``graphsvc event merge``) is found under the one kept.
+    * **The same list again** (docs/events.md): an earlier completed job of the workspace read the
+      same file content (content hash) with the same importer, and this one differs only in its
+      options (a corrected ``--event-name``/``--event-date``/``--event-kind``). Its events are
+      that job's events, corrected: with one event on each side they are the same event; with
+      several, an event is the earlier one of the same name, else of the same day (when exactly
+      one matches). The corrected event keeps its id and takes the new name, date and kind (the
+      correction is journaled, so undoing this import restores it).
+    """
+
+    def __init__(self, store: Store, job: ImportJob) -> None:
+        self.store, self.job, self.ws = store, job, job.workspace_id
+        self._aliases: dict[str, str] | None = None
+        self._earlier: list[Event] | None = None
+        self._mapped: dict[EventRef, Event] = {}
+
+    def forget(self) -> None:
+        self._mapped.clear()
+
+    def _earlier_events(self) -> list[Event]:
+        if self._earlier is None:
+            self._earlier = []
+            same = [
+                j for j in self.store.list_jobs(self.ws)
+                if j.id != self.job.id and j.status is JobStatus.COMPLETED and j.file_hash == self.job.file_hash and j.format == self.job.format
+            ]
+            if same:
+                ids = {e.event_id for j in same for e in self.store.evidence_where(self.ws, job_id=j.id) if e.event_id}
+                aliases = self.aliases()
+                ids = {aliases.get(i, i) for i in ids}
+                self._earlier = sorted(self.store.get_events(self.ws, ids).values(), key=lambda e: e.id)
+        return self._earlier
+
+    def aliases(self) -> dict[str, str]:
+        if self._aliases is None:
+            self._aliases = self.store.event_aliases(self.ws)
+        return self._aliases
+
+    def prepare(self, records: Iterable[Iterable[object]]) -> list[tuple[str, str, str]]:
+        """Map the batch's events (with the real store, before the batch is buffered); the journal
+        entries of any event corrected."""
+        journal: list[tuple[str, str, str]] = []
+        for row_records in records:
+            for record in row_records:
+                if isinstance(record, Attendance) and record.event not in self._mapped:
+                    journal.extend(self._map(record.event))
+        return journal
+
+    def _map(self, ref: EventRef) -> list[tuple[str, str, str]]:
+        event = _event(self.ws, ref, self.job.format)
+        event = replace(event, id=self.aliases().get(event.id, event.id))
+        earlier = self._earlier_events()
+        target = _same_event(event, earlier, len({r for r in self._mapped} | {ref})) if earlier else None
+        journal: list[tuple[str, str, str]] = []
+        if target is not None:
+            corrected = replace(event, id=target.id, source_format=target.source_format)
+            if (corrected.name, corrected.starts_at, corrected.kind) != (target.name, target.starts_at, target.kind):
+                journal.append(corrections.event_entry(target))
+                corrections.correct_event(self.store, self.ws, target, corrected)
+                self._earlier = [corrected if e.id == target.id else e for e in earlier]
+            event = corrected
+        self._mapped[ref] = event
+        return journal
+
+    def event(self, ref: EventRef) -> Event:
+        found = self._mapped.get(ref)
+        if found is None:
+            self.prepare([[Attendance(person=None, event=ref, at=None)]])  # type: ignore[arg-type]
+            found = self._mapped[ref]
+        return found
+
+
+def _same_event(event: Event, earlier: list[Event], seen: int) -> Event | None:
+    if len(earlier) == 1 and seen == 1:
+        return earlier[0]
+    for same in (lambda e: fold(e.name) == fold(event.name), lambda e: _day(e) == _day(event) and _day(e) != ""):
+        found = [e for e in earlier if same(e)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _day(event: Event) -> str:
+    return event.starts_at.date().isoformat() if event.starts_at else ""
 
 
 @functools.lru_cache(maxsize=4096)  # an attendee list names one event on every row

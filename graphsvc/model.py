@@ -61,6 +61,9 @@ class JobStatus(str, Enum):
     #: Stopped on request (``cancelImport``) at a batch boundary: the committed batches stay, and
     #: importing the same file again resumes after the last of them, like a failed job.
     CANCELLED = "cancelled"
+    #: Undone (``graphsvc job undo``, ``undoImport``): what it added is gone; importing the same
+    #: file again imports it afresh.
+    UNDONE = "undone"
 
 
 @dataclass(frozen=True, slots=True)

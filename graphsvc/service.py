@@ -35,7 +35,9 @@ from graphsvc.store import Store
 from importers import ImportOptions
 
 if TYPE_CHECKING:
+    from graphsvc.corrections import UndoResult
     from graphsvc.directory import Directory
+    from graphsvc.model import Event
     from graphsvc.import_runs import ImportRuns
 
 logger = logging.getLogger(__name__)
@@ -419,6 +421,46 @@ class Graphsvc:
         if first == second:
             raise InvalidArgument("these are the same person: split them instead")
         dismiss_duplicate(self.raw_store, workspace_id, first, second)
+
+    # correcting imports: events edited and merged, imports undone (graphsvc/corrections.py) -------------
+    def list_events(self, workspace_id: str) -> list[tuple["Event", int, list[str]]]:
+        """Every event of the workspace, most recent first (undated last): the event, its distinct
+        attendees, and the files (jobs) its attendances came from."""
+        from graphsvc.directory import event_key
+
+        raw = self.raw_store
+        events = raw.list_events(workspace_id)
+        attendees: dict[str, set[str]] = {}
+        sources: dict[str, set[str]] = {}
+        jobs_by_id = {j.id: j for j in raw.list_jobs(workspace_id)}
+        merge_map = raw.merge_map(workspace_id)
+        for e in raw.evidence_where(workspace_id, event_ids=[e.id for e in events]):
+            attendees.setdefault(e.event_id, set()).add(merge_map.get(e.person_a, e.person_a))  # type: ignore[arg-type]
+            job = jobs_by_id.get(e.job_id)
+            sources.setdefault(e.event_id, set()).add(job.file_name if job else e.job_id)  # type: ignore[arg-type]
+        events.sort(key=event_key)
+        return [(e, len(attendees.get(e.id, ())), sorted(sources.get(e.id, ()))) for e in events]
+
+    def edit_event(self, workspace_id: str, event_id: str, *, name: str | None = None, date: str | None = None,
+                   kind: str | None = None) -> "Event":
+        """Rename, re-date or re-kind an event (``date``: YYYY-MM-DD; "" clears it)."""
+        from graphsvc.corrections import edit_event
+
+        return edit_event(self.raw_store, workspace_id, event_id, name=name, date=date, kind=kind)
+
+    def merge_events(self, workspace_id: str, keep: str, other: str) -> "Event":
+        """Merge event ``other`` into ``keep`` (its duplicate): one event, each attendee once."""
+        from graphsvc.corrections import merge_events
+
+        return merge_events(self.raw_store, workspace_id, keep, other)
+
+    def undo_import(self, workspace_id: str, job_id: str) -> "UndoResult":
+        """Remove what import ``job_id`` added (see ``graphsvc.corrections``); idempotent."""
+        from graphsvc.corrections import undo_import
+
+        if "_import_runs" in self.__dict__ and self.import_runs.running(job_id):
+            raise Conflict("this import is still running: cancel it first (cancelImport), then undo it")
+        return undo_import(self.raw_store, workspace_id, job_id)
 
     # imports running in this process: in the background, watched, cancellable (graphsvc/import_runs.py) ----
     @property

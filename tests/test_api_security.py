@@ -155,6 +155,17 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
             }[name]
             response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT", response.text  # nobody has that id here
+        elif name == "undoImport":
+            response = _post(env["client"], {"query": f'mutation {{ undoImport(id: "{env["beta_job"]}") {{ alreadyUndone }} }}'}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        elif name in ("updateEvent", "mergeEvents"):
+            beta_events = [e.id for e in service.raw_store.list_events(beta)] or ["evt_none"]
+            document = {
+                "updateEvent": f'mutation {{ updateEvent(id: "{beta_events[0]}", name: "Hijacked") {{ id }} }}',
+                "mergeEvents": f'mutation {{ mergeEvents(keep: "{beta_events[0]}", other: "{beta_events[-1]}") {{ id }} }}',
+            }[name]
+            response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND", response.text
         elif name == "revokeToken":
             response = _post(env["client"], {"query": f'mutation {{ revokeToken(id: "{beta_token_id}") }}'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

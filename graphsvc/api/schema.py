@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from graphsvc.api.duplicates.mutations import DuplicatesMutation
 from graphsvc.api.duplicates.query import DuplicatesQuery
 from graphsvc.api.errors import NoSuggestions, should_mask
+from graphsvc.api.events.mutations import EventsMutation
 from graphsvc.api.events.query import EventsQuery
 from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
@@ -56,7 +57,7 @@ class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery,
 
 
 @strawberry.type
-class Mutation(ImportsMutation, PeopleMutation, TiesMutation, TokensMutation, DuplicatesMutation):
+class Mutation(ImportsMutation, PeopleMutation, TiesMutation, TokensMutation, DuplicatesMutation, EventsMutation):
     pass
 
 

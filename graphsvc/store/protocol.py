@@ -152,5 +152,53 @@ class Store(Protocol):
 
     def forgotten_keys(self, workspace_id: str) -> set[str]: ...
 
+    # corrections: the import journal, undoing an import, editing and merging events (graphsvc/corrections.py)
+    def add_journal(self, workspace_id: str, job_id: str, entries: Iterable[tuple[str, str, str]]) -> None:
+        """Note ``(kind, ref, data)`` entries of what ``job_id`` did (in the caller's transaction)."""
+
+    def journal(self, workspace_id: str, job_id: str) -> list[tuple[str, str, str]]:
+        """The job's entries, in the order they were added."""
+
+    def journal_jobs(self, workspace_id: str, kind: str, refs: Iterable[str]) -> dict[str, list[str]]:
+        """For each of ``refs``: the jobs with an entry of ``kind`` about it, oldest entry first."""
+
+    def drop_journal(self, workspace_id: str, job_id: str, kind: str | None = None, refs: Iterable[str] | None = None) -> None:
+        """Remove the job's entries (only those of ``kind`` about ``refs``, when given)."""
+
+    def evidence_owners(self, workspace_id: str, ids: Iterable[str]) -> dict[str, str]:
+        """Evidence id -> the job that holds it, for those of ``ids`` that exist."""
+
+    def evidence_where(self, workspace_id: str, *, job_id: str | None = None, event_ids: Iterable[str] | None = None) -> list[Evidence]:
+        """The evidence a job holds, or the attendances of ``event_ids``."""
+
+    def put_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> None:
+        """Write evidence, replacing any with the same id."""
+
+    def delete_evidence(self, workspace_id: str, ids: Iterable[str]) -> None: ...
+    def people_sighted_by(self, workspace_id: str, job_id: str) -> set[str]: ...
+    def sighting_jobs(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, set[str]]:
+        """The jobs that sighted each of ``person_ids`` (people nobody sighted are left out)."""
+
+    def delete_sightings(self, workspace_id: str, job_id: str) -> None: ...
+    def remove_records(self, workspace_id: str, person_ids: Iterable[str]) -> None:
+        """Remove records with their keys, sightings, search text, blocks, tags, marks, membership and
+        merges (not their evidence, and nothing is remembered: unlike ``forget_people``)."""
+
+    def remove_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Remove ``(kind, value, person_id)`` keys (a key held by someone else stays)."""
+
+    def remove_member(self, workspace_id: str, person_id: str) -> None: ...
+    def put_event(self, workspace_id: str, event: Event) -> None:
+        """Write an event, replacing the one with its id."""
+
+    def delete_events(self, workspace_id: str, ids: Iterable[str]) -> None:
+        """Remove events (their attendances must be gone) and the aliases that name them."""
+
+    def list_events(self, workspace_id: str) -> list[Event]: ...
+    def add_event_alias(self, workspace_id: str, alias: str, event_id: str) -> None:
+        """An event merged into ``event_id``: its id (and its own aliases) find ``event_id`` from now on."""
+
+    def event_aliases(self, workspace_id: str) -> dict[str, str]: ...
+
     def atomic(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...

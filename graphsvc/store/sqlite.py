@@ -154,6 +154,19 @@ MIGRATIONS: list[str] = [
         FROM persons ORDER BY workspace_id, id;
     INSERT INTO person_search_index (person_search_index) VALUES ('rebuild');
     """,
+    # 12: what each import did that undoing it must reverse (graphsvc/corrections.py): records it
+    #     enriched (as they were), keys it gave existing records, merges it made (with the survivor
+    #     before), events it corrected, evidence it produced that an earlier job already held
+    #     (``claim``); and events merged into another (``event_aliases``: a re-import of the list of
+    #     the merged event finds the one kept)
+    """
+    CREATE TABLE import_journal (id INTEGER PRIMARY KEY, workspace_id TEXT NOT NULL, job_id TEXT NOT NULL,
+        kind TEXT NOT NULL, ref TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX import_journal_by_job ON import_journal (workspace_id, job_id, id);
+    CREATE INDEX import_journal_by_ref ON import_journal (workspace_id, kind, ref);
+    CREATE TABLE event_aliases (workspace_id TEXT NOT NULL, alias TEXT NOT NULL, event_id TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, alias)) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -818,3 +831,131 @@ class SQLiteStore:
 
     def forgotten_keys(self, workspace_id: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT key_hash FROM forgotten_keys WHERE workspace_id = ?", (workspace_id,))}
+
+    # corrections: undoing an import, editing and merging events (graphsvc/corrections.py) ------------
+    def add_journal(self, workspace_id: str, job_id: str, entries: Iterable[tuple[str, str, str]]) -> None:
+        self._db.executemany(
+            "INSERT INTO import_journal (workspace_id, job_id, kind, ref, data) VALUES (?, ?, ?, ?, ?)",
+            [(workspace_id, job_id, kind, ref, data) for kind, ref, data in entries],
+        )
+
+    def journal(self, workspace_id: str, job_id: str) -> list[tuple[str, str, str]]:
+        rows = self._db.execute(
+            "SELECT kind, ref, data FROM import_journal WHERE workspace_id = ? AND job_id = ? ORDER BY id", (workspace_id, job_id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def journal_jobs(self, workspace_id: str, kind: str, refs: Iterable[str]) -> dict[str, list[str]]:
+        query = "SELECT ref, job_id FROM import_journal WHERE workspace_id = ? AND kind = '%s' AND ref IN ({marks}) ORDER BY id" % kind.replace("'", "")
+        found: dict[str, list[str]] = {}
+        for ref, job_id in self._rows_for(query, workspace_id, sorted(set(refs))):
+            found.setdefault(ref, []).append(job_id)
+        return found
+
+    def drop_journal(self, workspace_id: str, job_id: str, kind: str | None = None, refs: Iterable[str] | None = None) -> None:
+        if refs is None:
+            self._db.execute("DELETE FROM import_journal WHERE workspace_id = ? AND job_id = ?", (workspace_id, job_id))
+            return
+        self._db.executemany(
+            "DELETE FROM import_journal WHERE workspace_id = ? AND job_id = ? AND kind = ? AND ref = ?",
+            [(workspace_id, job_id, kind, ref) for ref in refs],
+        )
+
+    def evidence_owners(self, workspace_id: str, ids: Iterable[str]) -> dict[str, str]:
+        query = "SELECT id, job_id FROM evidence WHERE workspace_id = ? AND id IN ({marks})"
+        return dict(self._rows_for(query, workspace_id, sorted(set(ids))))
+
+    _EVIDENCE_COLUMNS = "id, kind, channel, person_a, person_b, event_id, at, job_id, direction"
+
+    def evidence_where(self, workspace_id: str, *, job_id: str | None = None, event_ids: Iterable[str] | None = None) -> list[Evidence]:
+        if job_id is not None:
+            rows: Iterable[tuple] = self._db.execute(
+                f"SELECT {self._EVIDENCE_COLUMNS} FROM evidence WHERE workspace_id = ? AND job_id = ? ORDER BY id", (workspace_id, job_id)
+            )
+        else:
+            query = f"SELECT {self._EVIDENCE_COLUMNS} FROM evidence WHERE workspace_id = ? AND event_id IN ({{marks}})"
+            rows = sorted(self._rows_for(query, workspace_id, sorted(set(event_ids or ()))))
+        return [Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8]) for r in rows]
+
+    def put_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> None:
+        rows = [(workspace_id, e.id, e.kind.value, e.channel.value, e.person_a, e.person_b, e.event_id, _ts(e.at), e.job_id, e.direction) for e in items]
+        self._db.executemany("INSERT OR REPLACE INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        if rows:
+            self._bump(workspace_id)
+
+    def delete_evidence(self, workspace_id: str, ids: Iterable[str]) -> None:
+        rows = [(workspace_id, i) for i in sorted(set(ids))]
+        self._db.executemany("DELETE FROM evidence WHERE workspace_id = ? AND id = ?", rows)
+        if rows:
+            self._bump(workspace_id)
+
+    def people_sighted_by(self, workspace_id: str, job_id: str) -> set[str]:
+        rows = self._db.execute("SELECT DISTINCT person_id FROM sightings WHERE workspace_id = ? AND job_id = ?", (workspace_id, job_id))
+        return {r[0] for r in rows}
+
+    def sighting_jobs(self, workspace_id: str, person_ids: Iterable[str]) -> dict[str, set[str]]:
+        query = "SELECT DISTINCT person_id, job_id FROM sightings INDEXED BY sightings_by_person WHERE workspace_id = ? AND person_id IN ({marks})"
+        found: dict[str, set[str]] = {}
+        for person_id, job_id in self._rows_for(query, workspace_id, sorted(set(person_ids))):
+            found.setdefault(person_id, set()).add(job_id)
+        return found
+
+    def delete_sightings(self, workspace_id: str, job_id: str) -> None:
+        self._db.execute("DELETE FROM sightings WHERE workspace_id = ? AND job_id = ?", (workspace_id, job_id))
+        self._bump(workspace_id)
+
+    def remove_records(self, workspace_id: str, person_ids: Iterable[str]) -> None:
+        ids = sorted(set(person_ids))
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            for table, column in (
+                ("persons", "id"), ("person_search", "person_id"), ("person_keys", "person_id"), ("sightings", "person_id"),
+                ("person_tags", "person_id"), ("members", "person_id"), ("person_blocks", "person_id"), ("do_not_ask", "person_id"),
+                ("person_merges", "absorbed"), ("person_merges", "survivor"), ("distinct_people", "a"), ("distinct_people", "b"),
+            ):
+                self._db.execute(f"DELETE FROM {table} WHERE workspace_id = ? AND {column} IN ({marks})", (workspace_id, *chunk))
+        if ids:
+            self._local.merges_written += 1
+            self._bump(workspace_id)
+
+    def remove_keys(self, workspace_id: str, keys: Iterable[tuple[str, str, str]]) -> None:
+        self._db.executemany(
+            "DELETE FROM person_keys WHERE workspace_id = ? AND kind = ? AND value = ? AND person_id = ?",
+            [(workspace_id, *key) for key in keys],
+        )
+
+    def remove_member(self, workspace_id: str, person_id: str) -> None:
+        if self._db.execute("DELETE FROM members WHERE workspace_id = ? AND person_id = ?", (workspace_id, person_id)).rowcount:
+            self._bump(workspace_id)
+
+    def put_event(self, workspace_id: str, event: Event) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+            (workspace_id, event.id, event.name, _ts(event.starts_at), event.kind, event.source_format),
+        )
+        self._bump(workspace_id)
+
+    def delete_events(self, workspace_id: str, ids: Iterable[str]) -> None:
+        rows = [(workspace_id, i) for i in sorted(set(ids))]
+        self._db.executemany("DELETE FROM events WHERE workspace_id = ? AND id = ?", rows)
+        self._db.executemany("DELETE FROM event_aliases WHERE workspace_id = ? AND event_id = ?", rows)
+        if rows:
+            self._bump(workspace_id)
+
+    def list_events(self, workspace_id: str) -> list[Event]:
+        rows = self._db.execute("SELECT id, name, starts_at, kind, source_format FROM events WHERE workspace_id = ? ORDER BY id", (workspace_id,))
+        return [Event(r[0], r[1], _dt(r[2]), r[3], r[4]) for r in rows]
+
+    def add_event_alias(self, workspace_id: str, alias: str, event_id: str) -> None:
+        self._db.execute(
+            "INSERT INTO event_aliases VALUES (?, ?, ?) ON CONFLICT (workspace_id, alias) DO UPDATE SET event_id = excluded.event_id",
+            (workspace_id, alias, event_id),
+        )
+        self._db.execute("UPDATE event_aliases SET event_id = ? WHERE workspace_id = ? AND event_id = ?", (event_id, workspace_id, alias))
+
+    def remove_event_alias(self, workspace_id: str, alias: str) -> None:
+        self._db.execute("DELETE FROM event_aliases WHERE workspace_id = ? AND alias = ?", (workspace_id, alias))
+
+    def event_aliases(self, workspace_id: str) -> dict[str, str]:
+        return dict(self._db.execute("SELECT alias, event_id FROM event_aliases WHERE workspace_id = ?", (workspace_id,)).fetchall())

@@ -30,6 +30,7 @@ class WriteBuffer:
         self._people: dict[str, Person] = {}  # fetched or written
         self._new_people: dict[str, Person] = {}
         self._updated_people: dict[str, Person] = {}
+        self._before: dict[str, Person] = {}  # people the batch updated, as they were (the import journal)
         self._new_keys: list[tuple[str, str, str]] = []
         self._keys_by_person: dict[str, list[tuple[str, str]]] = {}
         self._sightings: list[Sighting] = []
@@ -96,11 +97,13 @@ class WriteBuffer:
 
     def update_person(self, workspace_id: str, person: Person) -> None:
         self._own(workspace_id)
-        self._people[person.id] = person
         if person.id in self._new_people:
             self._new_people[person.id] = person
         else:
+            if person.id not in self._before and person.id in self._people:
+                self._before[person.id] = self._people[person.id]
             self._updated_people[person.id] = person
+        self._people[person.id] = person
 
     def add_key(self, workspace_id: str, kind: str, value: str, person_id: str) -> bool:
         holder = self.person_for_key(workspace_id, kind, value)
@@ -127,6 +130,10 @@ class WriteBuffer:
     def new_people(self) -> dict[str, Person]:
         """The people created through this buffer, as they stand."""
         return dict(self._new_people)
+
+    def updated_before(self) -> dict[str, Person]:
+        """The existing people the batch updated, as they were before it."""
+        return dict(self._before)
 
     def new_keys_of(self, person_id: str) -> list[tuple[str, str]]:
         return sorted(self._keys_by_person.get(person_id, ()))

@@ -19,6 +19,7 @@ class EventType:
     starts_at: datetime | None
     kind: str = strawberry.field(description="What the import said it was (workshop, conference, meetup, ...); may be empty.")
     attendee_count: int = strawberry.field(description="Distinct attendees.")
+    source: str = strawberry.field(default="", description="The importer its attendances first came from (signin_sheet, eventbrite, ...).")
 
     @strawberry.field(description="Who attended, by name. At most 100 per page.")
     @translate_errors
@@ -30,7 +31,8 @@ class EventType:
 
     @classmethod
     def from_model(cls, event: Event, attendee_count: int) -> "EventType":
-        return cls(id=strawberry.ID(event.id), name=event.name, starts_at=event.starts_at, kind=event.kind, attendee_count=attendee_count)
+        return cls(id=strawberry.ID(event.id), name=event.name, starts_at=event.starts_at, kind=event.kind, attendee_count=attendee_count,
+                   source=event.source_format)
 
     @classmethod
     def from_directory(cls, directory: Directory, event_id: str) -> "EventType | None":

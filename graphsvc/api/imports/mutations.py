@@ -11,7 +11,7 @@ from strawberry.file_uploads import Upload
 from graphsvc.api.context import Info
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.permissions import CanWrite
-from graphsvc.api.imports.types import ImportJobType, ImportOptionsInput
+from graphsvc.api.imports.types import ImportJobType, ImportOptionsInput, UndoImportResult
 from graphsvc.errors import ImportFailed
 from importers import ImportOptions
 
@@ -91,3 +91,19 @@ class ImportsMutation:
         service = info.context.service
         job = await asyncio.to_thread(service.cancel_import, info.context.workspace_id, str(id), wait=CANCEL_WAIT_SECONDS)
         return ImportJobType.from_model(job, service.import_bytes(job.id))
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Remove what an import added: its evidence, its sightings, the people no other import mentions, the "
+        "merges they caused, its corrections of events; everything else stays. The job stays, UNDONE: a second undo "
+        "changes nothing, and startImport of the same file imports it afresh. Errors: NOT_FOUND, CONFLICT (still running).",
+    )
+    @translate_errors
+    async def undo_import(self, info: Info, id: strawberry.ID) -> UndoImportResult:
+        service = info.context.service
+        result = await asyncio.to_thread(service.undo_import, info.context.workspace_id, str(id))
+        job = await asyncio.to_thread(service.job, info.context.workspace_id, result.job_id)
+        return UndoImportResult(
+            job=ImportJobType.from_model(job), evidence_removed=result.evidence_removed, people_removed=result.people_removed,
+            merges_undone=result.merges_undone, events_removed=result.events_removed, already_undone=result.already_undone,
+        )

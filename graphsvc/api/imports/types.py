@@ -102,3 +102,13 @@ class ImportJobType:
 
 #: A page of import jobs: ``ImportJobConnection`` / ``ImportJobEdge`` in the schema.
 ImportJobConnection = Connection[ImportJobType]
+
+
+@strawberry.type(description="What undoImport removed.")
+class UndoImportResult:
+    job: ImportJobType
+    evidence_removed: int = strawberry.field(description="Evidence only this import held (evidence another import also produced stays, now theirs).")
+    people_removed: int = strawberry.field(description="Records no other import mentions.")
+    merges_undone: int = strawberry.field(description="Merges the import made, each record back to the person it had before.")
+    events_removed: int = strawberry.field(description="Events left without attendances.")
+    already_undone: bool = strawberry.field(description="The import was undone before: nothing changed.")

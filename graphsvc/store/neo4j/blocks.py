@@ -64,12 +64,13 @@ class _WsPending:
     jobs: dict[str, tuple[ImportJob, bool]] = field(default_factory=dict)  # id -> (copy, is new)
     merges: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # absorbed -> (survivor or None, by hand)
     distinct: dict[tuple[str, str], bool] = field(default_factory=dict)  # pair -> added (False: removed)
+    journal: list[list[Any]] = field(default_factory=list)  # [job, seq, kind, ref, data]: the import journal
     dirty: bool = False  # people, evidence or members changed: data_version moves
 
     def has_writes(self) -> bool:
         return bool(
             self.new_persons or self.updated_persons or self.keys or self.members or self.sightings
-            or self.events or self.evidence or self.jobs or self.merges or self.distinct or self.dirty
+            or self.events or self.evidence or self.jobs or self.merges or self.distinct or self.journal or self.dirty
         )
 
 
@@ -255,6 +256,10 @@ class _Blocks:
         run(_MERGED_INTO, [[absorbed, survivor, manual] for absorbed, (survivor, manual) in pend.merges.items()])
         run(_ADD_DISTINCT, [list(pair) for pair, added in pend.distinct.items() if added])
         run(_REMOVE_DISTINCT, [list(pair) for pair, added in pend.distinct.items() if not added])
+        run(
+            "UNWIND $rows AS r CREATE (:JournalEntry {workspace: $ws, job: r[0], seq: r[1], kind: r[2], ref: r[3], data: r[4]})",
+            pend.journal,
+        )
         run(_NEW_JOBS, [{"id": j.id, "props": _job_props(j)} for j, is_new in pend.jobs.values() if is_new])
         run(_UPDATED_JOBS, [{"id": j.id, "props": _job_props(j)} for j, is_new in pend.jobs.values() if not is_new])
         run(_EVENTS, [{"id": e.id, "props": _event_props(e)} for e in pend.events.values()])

@@ -12,6 +12,7 @@ from neo4j import exceptions as neo4j_errors
 from graphsvc.errors import ConfigurationError
 from graphsvc.store.neo4j.blocks import _Blocks, _WsCache
 from graphsvc.store.neo4j.connection import _Connection, _guarded
+from graphsvc.store.neo4j.corrections import _Corrections
 from graphsvc.store.neo4j.direct import _Direct
 from graphsvc.store.neo4j.evidence import _Evidence
 from graphsvc.store.neo4j.jobs import _Jobs
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from graphsvc.settings import Settings
 
 
-class Neo4jStore(_Connection, _Schema, _Blocks, _People, _Evidence, _Jobs, _Merges, _Direct, _Knows):
+class Neo4jStore(_Connection, _Schema, _Blocks, _People, _Evidence, _Jobs, _Merges, _Direct, _Knows, _Corrections):
     """A ``Store`` on Neo4j 5 (Community or Enterprise) through the official driver.
 
     ``after_import(workspace_id)`` is called after the commit of any block that saved a job of

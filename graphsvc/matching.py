@@ -30,6 +30,10 @@ name (bob.chen@, rchen@); holds the given      +0.5
 name (benjamin1767@)
 a shared event or acquaintance (not a          +1.0
 workspace member: members know everyone)
+different middle names or initials (I. and     -4.0
+H.; none on one side is no conflict)
+two keyed rows of one attendee list or         -4.0
+address book (``LIST_FORMATS``)
 ============================================  ========
 
 Two records merge automatically at ``AUTO_MERGE`` points (e.g. the same rare name with nothing
@@ -98,6 +102,7 @@ LATIN = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "
 class NameParts:
     first: str  # folded
     last: str  # folded, may hold several words ("garcia lopez")
+    middle: tuple[str, ...] = ()  # folded middle names or initials ("kalinda i. haddad": ("i",)), not part of blocking
 
     @property
     def full(self) -> str:
@@ -112,7 +117,58 @@ def name_parts(first: str, last: str, display: str) -> NameParts | None:
     first_words, last_words = fold(first.translate(LATIN)).split(), fold(last.translate(LATIN)).split()
     if not first_words or not last_words:
         return None
-    return NameParts(first_words[0], " ".join(last_words))
+    return NameParts(first_words[0], " ".join(last_words), _middle_names(first, " ".join(last_words), first_words[0], display))
+
+
+#: A nickname given in quotes or brackets ('Robert "Bob" Chen', "Jonathan (Jon)"): not a middle name.
+_NICKNAME_ASIDE = re.compile(r"\([^)]*\)|\[[^]]*\]|\"[^\"]*\"|“[^”]*”|‘[^’]*’|(?:^|\s)'[^']*'(?=\s|$)")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+
+
+def _name_words(text: str) -> list[str]:
+    return _NAME_WORD.findall(fold(_NICKNAME_ASIDE.sub(" ", text).translate(LATIN)))
+
+
+def _middle_names(first: str, last: str, first_word: str, display: str) -> tuple[str, ...]:
+    """The middle names or initials of a name: what follows the given name in a first-name column
+    ("Kalinda I."), else what a full name puts between the given and the family name ("Kalinda I.
+    Haddad", parsed by ``nameparser``), when it parses to the same given and family name."""
+    words = _name_words(first)
+    if len(words) > 1:
+        return tuple(words[1:])
+    if display and "@" not in display and ":" not in display and len(display.split()) > 2:
+        parsed = _parsed(display)
+        given, middle, family = parsed
+        if middle and given[:1] == [first_word] and " ".join(family) == last:
+            return tuple(middle)
+    return ()
+
+
+@functools.lru_cache(maxsize=65536)
+def _parsed(full: str) -> tuple[list[str], list[str], list[str]]:
+    from nameparser import HumanName
+
+    name = HumanName(full.strip())
+    return _name_words(name.first), _name_words(name.middle), _name_words(name.last)
+
+
+def _middle_agrees(x: str, y: str) -> bool:
+    if x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]  # an initial
+    return same_given_name(x, y) or (x[0] == y[0] and JaroWinkler.similarity(x, y) >= 0.9)  # a nickname or a typo
+
+
+@functools.lru_cache(maxsize=65536)
+def middle_names_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two names' middle names or initials say two people: both have some, and one of the
+    shorter list's matches none of the other's. "Kalinda Haddad" and "Kalinda I. Haddad" do not
+    conflict (one gave none), "I." and "H." do, "Ana M." and "Ana María" do not."""
+    if not a or not b:
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return not all(any(_middle_agrees(x, y) for y in long) for x in short)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -144,6 +200,10 @@ class Profile:
     single_keys: dict[str, set[str]] = field(default_factory=dict)  # kind -> values (linkedin, x, ...)
     contexts: set[str] = field(default_factory=set)  # events attended, non-member acquaintances
     is_member: bool = False
+    #: Its records known by an exact key (an email, a profile, a phone), and the list-like imports
+    #: (``LIST_FORMATS``) they were rows of: filled only when needed (``merging``), None until then.
+    keyed: set[str] = field(default_factory=set)
+    lists: frozenset[str] | None = None
 
     def add_name(self, first: str, last: str, display: str) -> None:
         parts = name_parts(first, last, display)
@@ -154,6 +214,32 @@ class Profile:
         normalised = normalise_organization(organization)
         if normalised:
             self.organizations.add(normalised)
+
+
+#: Imports that are lists of people, one row each (attendee lists, address books): two rows of
+#: one such list with different exact keys (two addresses) are two people, as two Facebook friends
+#: of one name are (``facebook_namesake``). LinkedIn rows are told apart by their profiles already.
+LIST_FORMATS = frozenset({"signin_sheet", "eventbrite", "luma", "zoom", "meetup", "google_contacts", "vcard"})
+#: What conflicting middle names or initials, or two rows of one list, take off: more than any
+#: name, organization and address together add (at most 6.4), so neither ever merges
+#: automatically; a pair with strong evidence besides is still listed as a possible duplicate.
+APART = 4.0
+
+
+def same_list(a: Profile, b: Profile) -> bool:
+    """Whether ``a`` and ``b`` each hold a keyed row of one list (``LIST_FORMATS``): two people."""
+    return bool(a.lists and b.lists and not a.lists.isdisjoint(b.lists))
+
+
+def middles_differ(a: Profile, b: Profile) -> str:
+    """The two conflicting middle names of a pair of agreeing names of ``a`` and ``b``, or ""."""
+    for x in a.names:
+        if not x.middle:
+            continue
+        for y in b.names:
+            if y.middle and middle_names_conflict(x.middle, y.middle) and _name_points(x, y)[0] > 0:
+                return f"{' '.join(x.middle)} and {' '.join(y.middle)}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -268,7 +354,11 @@ def _domain_is(domain: str, organization: str) -> bool:
     if len(label) < 3:
         return False
     compact = organization.replace(" ", "")
-    return label == compact or compact.startswith(label) or label.startswith(compact)
+    if label == compact:
+        return True
+    short, long = (label, compact) if len(label) < len(compact) else (compact, label)
+    # a prefix (acme-robotics.example and "acme"), but not one numbered name of another (studio19 and "studio 1")
+    return long.startswith(short) and not (short[-1].isdigit() and long[len(short)].isdigit())
 
 
 def _work_domains(profile: Profile) -> frozenset[str]:
@@ -370,4 +460,11 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
     if shared:
         points += 1.0
         reasons.append("a shared event or acquaintance")
+    middles = middles_differ(a, b)
+    if middles:
+        points -= APART
+        reasons.append(f"different middle names ({middles})")
+    if same_list(a, b):
+        points -= APART
+        reasons.append("two rows of one list with different addresses")
     return MatchScore(points, tuple(reasons))

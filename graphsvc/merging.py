@@ -18,9 +18,10 @@ from typing import Callable, Iterable
 
 from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
-from graphsvc.identity import SINGLE_VALUED, ensure_blocks
+from graphsvc.identity import NAME_KEYS, SINGLE_VALUED, ensure_blocks
 from graphsvc.matching import (
-    MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points, blocking_keys, name_parts, score,
+    LIST_FORMATS, MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points, blocking_keys, middles_differ,
+    name_parts, same_list, score,
 )
 from graphsvc.model import Person
 from graphsvc.store.protocol import Store
@@ -152,6 +153,16 @@ class _Workspace:
         for kind, value in self.store.keys_of(self.ws, record.id) if keys is None else keys:
             if kind in SINGLE_VALUED:
                 profile.single_keys.setdefault(kind, set()).add(value)
+            if kind not in NAME_KEYS:
+                profile.keyed.add(record.id)
+
+    def fill_lists(self, profiles: Iterable[Profile]) -> None:
+        """``Profile.lists`` of those not filled yet: read only for the few pairs that could merge."""
+        for profile in profiles:
+            if profile.lists is None:
+                profile.lists = frozenset(
+                    s.job_id for record in sorted(profile.keyed) for s in self.store.sightings(self.ws, record) if s.source_format in LIST_FORMATS
+                )
 
     def are_distinct(self, a: str, b: str) -> bool:
         ra, rb = self.clusters.records_of(a), self.clusters.records_of(b)
@@ -189,7 +200,7 @@ def _accounts_differ(a: Profile, b: Profile) -> bool:
 
 
 def _different_people(a: Profile, b: Profile) -> bool:
-    if _accounts_differ(a, b):
+    if _accounts_differ(a, b) or same_list(a, b) or middles_differ(a, b):
         return True
     return bool(a.organizations and b.organizations and a.organizations.isdisjoint(b.organizations))
 
@@ -257,6 +268,7 @@ def auto_merge(
 
     _load_candidates(space, new, blocks, persons_in_block)
     merges: list[tuple[str, str, MatchScore]] = []
+    arrivals: list[tuple[Profile, list[tuple[Profile, float]]]] = []  # new people who joined nobody, with whom they were compared
     for record in new:
         me = space.canonical(record)
         if me != record or me not in space.profiles:
@@ -271,6 +283,8 @@ def auto_merge(
             if not _accounts_differ(mine, o) and (p := _best_name(mine.names, o.names)) > 0
         ]
         ranked: list[tuple[float, str, MatchScore]] = []
+        if any(score(mine, other).auto_merge for other, _ in named):
+            space.fill_lists([mine, *(other for other, _ in named)])  # (two rows of one list are two people)
         for other, name_points in named:
             if not score(mine, other).auto_merge:
                 continue  # not even as the only one of that name (the usual case: cheap to rule out)
@@ -282,6 +296,7 @@ def auto_merge(
             if result.auto_merge and not space.are_distinct(me, other.id):
                 ranked.append((result.points, other.id, result))
         if not ranked:
+            arrivals.append((mine, named))
             continue
         ranked.sort(key=lambda item: (-item[0], item[1]))
         if len(ranked) > 1 and ranked[1][0] == ranked[0][0] and _different_people(space.profiles[ranked[0][1]], space.profiles[ranked[1][1]]):
@@ -299,7 +314,40 @@ def auto_merge(
         for key in [key for key in open_to if key[0] in reopen]:
             del open_to[key]
         merges.append((survivor, absorbed, result))
+    _unmerge_for_namesakes(space, arrivals)
     return merges
+
+
+def _unmerge_for_namesakes(space: _Workspace, arrivals: list[tuple[Profile, list[tuple[Profile, float]]]]) -> None:
+    """A newcomer known to be someone else than a person of their name (another middle initial,
+    another row of one list, another employer) makes the records that joined that person on the
+    name alone ("nobody else has that name": a bare Facebook friend, a Meetup member) ambiguous
+    again: those that no longer reach ``AUTO_MERGE`` with the newcomer as a namesake are set free."""
+    manual: set[str] | None = None
+    for newcomer, named in arrivals:
+        for person, name_points in named:
+            if name_points < 3.0 or len(space.clusters.records_of(person.id)) < 2 or not _different_people(newcomer, person):
+                continue
+            manual = space.store.manual_merges(space.ws) if manual is None else manual
+            records = [r for r in space.clusters.records_of(person.id) if r != person.id and r not in manual]
+            found = space.store.get_people(space.ws, space.clusters.records_of(person.id))
+            seen = space.store.organizations_seen(space.ws, list(found))
+            alone = {r: Profile(r) for r in found}
+            for record, profile in alone.items():
+                space._add_record(profile, found[record], organizations=seen.get(record, ()))
+            freed = []
+            for record in records:
+                if record not in alone or _best_name(alone[record].names, newcomer.names) < 3.0:
+                    continue
+                rest = Profile(person.id)
+                for other, profile in alone.items():
+                    if other != record and other not in freed:
+                        _absorb(rest, profile)
+                if not score(alone[record], newcomer).conflict and not score(alone[record], rest, namesakes=1).auto_merge:
+                    freed.append(record)
+            if freed:
+                _set_merged(space.store, space.ws, space.clusters, freed, None)
+                space.profiles.pop(person.id, None)
 
 
 def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
@@ -406,6 +454,8 @@ def _absorb(into: Profile, other: Profile) -> None:
     into.emails |= other.emails
     into.contexts |= other.contexts
     into.is_member = into.is_member or other.is_member
+    into.keyed |= other.keyed
+    into.lists = None if into.lists is None or other.lists is None else into.lists | other.lists
     for kind, values in other.single_keys.items():
         into.single_keys.setdefault(kind, set()).update(values)
 
@@ -448,6 +498,9 @@ def find_duplicates(
                 continue
             rivals = [p for p in profiles if p is not x and p is not y and points[(x.id, p.id)] >= name_points]
             result = score(x, y, namesakes=_count_namesakes(y, rivals))
+            if result.candidate:
+                space.fill_lists([x, y, *rivals])  # (two rows of one list are two people)
+                result = score(x, y, namesakes=_count_namesakes(y, rivals))
             if result.candidate and (include_auto or not result.auto_merge):
                 best[pair] = DuplicateCandidate(pair[0], pair[1], result.points, result.reasons, result.auto_merge)
     return sorted(best.values(), key=lambda c: (-c.points, c.a, c.b))

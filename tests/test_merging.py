@@ -321,22 +321,30 @@ Priya,Raman,priya.raman@globex.example,Globex
 Jose,Garcia,jose@gmail.com,Cafe Ole
 Kate,Castillo,katherine@initech.example,Initech
 Katherine,Castillo,kate.c@gmail.com,Initech
+"""
+LOOKALIKES_LATER = """First Name,Last Name,E-mail,Organisation
+Bobby,Chen,bob.chen@hotmail.com,Acme Robotics
 Priya,Raman,praman@gmail.com,
 """
 
 
-def test_a_batch_merges_within_itself_and_not_a_record_two_namesakes_fit_equally(service: Graphsvc, tmp_path: Path) -> None:
+def test_rows_of_one_list_with_different_addresses_stay_apart_and_a_record_two_namesakes_fit_equally(
+    service: Graphsvc, tmp_path: Path
+) -> None:
     ws = service.workspace().id
     options = ImportOptions(event_name="Robotics meetup", event_date="2024-05-02")
     service.import_file(ws, _write(tmp_path, "signin.csv", LOOKALIKES_IN_ONE_FILE), format="signin_sheet", options=options)
     people = sorted(sorted(p.emails) for p in service.store.search_people(ws, None, 100))
-    # Bob and Robert Chen, both José Garcías, both Castillos: one person each
-    assert ["bob.chen@gmail.com", "robert.chen@acme.example"] in people
-    assert ["jgarcia@cafe-ole.example", "jose@gmail.com"] in people
-    assert ["kate.c@gmail.com", "katherine@initech.example"] in people
-    # a Priya Raman without an organization fits the one at Northwind as well as the one at Globex:
-    # merged with neither, although the one at Northwind is compared with her first
-    assert ["praman@gmail.com"] in people and ["priya@northwind.example"] in people and len(people) == 6
+    # two rows of one list with two addresses are two people (issue 15), however alike their names
+    assert len(people) == 8 and all(len(emails) == 1 for emails in people)
+    later = ImportOptions(event_name="Robotics workshop", event_date="2024-06-02")
+    service.import_file(ws, _write(tmp_path, "signin2.csv", LOOKALIKES_LATER), format="signin_sheet", options=later)
+    people = sorted(sorted(p.emails) for p in service.store.search_people(ws, None, 100))
+    # another list's Bobby Chen at Acme with a Hotmail address: the Bob Chen of the first list has
+    # another personal address, Robert Chen's is at Acme: he is Robert (the first list's rule does not reach him)
+    assert ["bob.chen@hotmail.com", "robert.chen@acme.example"] in people and ["bob.chen@gmail.com"] in people
+    # a Priya Raman without an organization fits the one at Northwind as well as the one at Globex: merged with neither
+    assert ["praman@gmail.com"] in people and ["priya@northwind.example"] in people and len(people) == 9
 
 
 def test_an_import_refiles_a_workspace_an_older_blocking_rule_filed(service: Graphsvc, tmp_path: Path) -> None:

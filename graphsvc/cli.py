@@ -463,25 +463,95 @@ JOB_REJECTS_SHOWN = 50
 
 @app.command()
 def people(
-    search: Optional[str] = typer.Argument(None, help="Part of a name, email, organization or URL."),
+    search: Optional[str] = typer.Argument(None, help="Part of a name, email, organization or URL; nicknames count (Jon finds Jonathan)."),
     first: int = typer.Option(50, help="How many (at most 100)."),
+    after: Optional[str] = typer.Option(None, "--after", metavar="CURSOR", help="Start after this cursor (the last page's `next:` line)."),
+    all_: bool = typer.Option(False, "--all", help="Every matching person, page after page."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List people."""
+    """List people, by name; page on with --after CURSOR, or --all."""
     from rich.table import Table
 
+    from graphsvc.session import MAX_PAGE
+
     with _store_session() as service:
-        page = service.people(service.workspace().id, search, first)
+        ws = service.workspace().id
+        if after is not None and not service.store.get_people(ws, [after]):
+            _fail_usage(f"--after {after!r} is not a cursor of this list (use the `next:` value a page printed)")
+        page = service.people(ws, search, MAX_PAGE if all_ else first, after)
+        found, total, has_next = list(page.people), page.total, page.has_next
+        while all_ and has_next and found:
+            page = service.people(ws, search, MAX_PAGE, found[-1].id)
+            found += page.people
+            has_next = page.has_next
+    cursor = found[-1].id if found and has_next else None
     if as_json:
         from graphsvc.intros import person_dict
 
-        _print_json({"totalCount": page.total, "people": [person_dict(p) for p in page.people]})
+        _print_json({"totalCount": total, "people": [person_dict(p) for p in found], "hasNextPage": has_next, "endCursor": cursor})
         return
     table = Table("id", "name", "organization", "title", "member")
-    for p in page.people:
+    for p in found:
         table.add_row(safe(p.id), safe(p.display_name), safe(p.organization), safe(p.title), "yes" if p.is_member else "")
     console.print(table)
-    console.print(f"{len(page.people)} of {page.total}")
+    console.print(f"{len(found)} of {total}", highlight=False)
+    if cursor:
+        console.print(f"next: graphsvc people{' ' + safe(repr(search)) if search else ''} --after {safe(cursor)}   (or --all)", highlight=False)
+
+
+def _fail_usage(message: str) -> None:
+    errors.print(f"[bold red]error[/]: {safe(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def person(
+    ref: str = typer.Argument(..., help="Person id, email, LinkedIn URL or name."),
+    ties: int = typer.Option(10, "--ties", help="How many of their strongest ties to show."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Evaluate ties at this ISO date/time."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """One person: every name and email their records hold, where they come from, their strongest ties and their events."""
+    from graphsvc.profile import person_profile
+
+    with _session() as service:
+        profile = person_profile(service, service.workspace().id, ref, ties=ties, as_of=_parse_as_of(as_of))
+    if as_json:
+        _print_json(profile.to_dict())
+        return
+    p = profile.person
+    head = safe(p.display_name) + (f" — {safe(p.title)}" if p.title else "") + (f", {safe(p.organization)}" if p.organization else "")
+    console.print(f"[bold]{head}[/]  {safe(p.id)}" + ("  [green]member[/]" if p.is_member else ""), highlight=False, soft_wrap=True)
+    if len(profile.names) > 1:
+        console.print(f"  names: {safe(', '.join(profile.names))}", highlight=False, soft_wrap=True)
+    if profile.emails:
+        console.print(f"  emails: {safe(', '.join(profile.emails))}", highlight=False, soft_wrap=True)
+    for url in profile.linkedin_urls:
+        console.print(f"  linkedin: {safe(url)}", highlight=False, soft_wrap=True)
+    if profile.tags:
+        console.print(f"  tags: {safe(', '.join(profile.tags))}", highlight=False, soft_wrap=True)
+    if len(profile.records) > 1:
+        console.print(f"  records: {len(profile.records)} merged ({safe(', '.join(r.id for r in profile.records))})", highlight=False, soft_wrap=True)
+    console.print("\n[bold]Sources[/]")
+    for source in profile.sources:
+        rows = source["rows"]
+        where = "their own export" if rows == [0] else f"row {rows[0]}" if len(rows) == 1 else f"rows {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''}"
+        console.print(f"  {safe(source['file'])} ({safe(source['format'])}, {where}), job {safe(source['jobId'])}", highlight=False, soft_wrap=True)
+    if not profile.sources:
+        console.print("  no import mentions them (recorded by hand)")
+    console.print(f"\n[bold]Strongest ties[/] ({len(profile.ties)} of {profile.tie_count}, as of {profile.as_of.date().isoformat()})")
+    for tie in profile.ties:
+        other = tie.person
+        at = f" ({safe(other.organization)})" if other.organization else ""
+        console.print(f"  {tie.strength:.3f} {tie.level:<8} {safe(other.display_name)}{at}  {safe(other.id)}", highlight=False, soft_wrap=True)
+        for reason in tie.because:
+            console.print(f"        · {safe(reason)}", highlight=False, soft_wrap=True)
+    if not profile.ties:
+        console.print("  none")
+    console.print(f"\n[bold]Events[/] ({len(profile.events)})")
+    for event, size in profile.events:
+        when = event.starts_at.date().isoformat() if event.starts_at else "undated"
+        console.print(f"  {when}  {safe(event.name)} ({safe(event.kind or 'event')}, {size} people)  {safe(event.id)}", highlight=False, soft_wrap=True)
 
 
 def print_intro_paths(result: IntroPaths) -> None:

@@ -221,9 +221,33 @@ def test_a_merged_records_names_and_emails_find_its_person(store: Any, ws: str) 
     assert [p.id for p in page] == ["p_jon"] and [p.id for p in store.search_people(ws, "jon", 1, page[0].id)] == ["p_other"]
     with store.atomic():
         store.set_merged_into(ws, ["p_jonathan", "p_sofia_mail"], None)  # split: each record is found as itself again
-    assert [p.id for p in store.search_people(ws, "Jonathan", 10)] == ["p_jonathan"]
+    assert [p.id for p in store.search_people(ws, "Jonathan", 10)] == ["p_jon", "p_jonathan"]  # Jon is a nickname of Jonathan
+    assert [p.id for p in store.search_people(ws, "jonathan meyer", 10)] == ["p_jon", "p_jonathan"]
     assert [p.id for p in store.search_people(ws, "sofia@finlytics.io", 10)] == ["p_sofia_mail"]
     assert [p.id for p in store.search_people(ws, "finlytics", 10)] == ["p_sofia", "p_sofia_mail"]
+
+
+def test_search_knows_nicknames_as_whole_words(store: Any, ws: str) -> None:
+    with store.atomic():
+        store.add_person(ws, person("p_jon", "Jon Meyer", first_name="Jon", last_name="Meyer"))
+        store.add_person(ws, person("p_jonathan", "Jonathan Baker", first_name="Jonathan", last_name="Baker"))
+        store.add_person(ws, person("p_jones", "Ann Jones"))
+        store.add_person(ws, person("p_bob", "Bob Chen", emails=("bob.chen@acme.example",)))
+        store.add_person(ws, person("p_robert", "Róbert Király"))
+        store.add_person(ws, person("p_liz", "Liz Hale"))
+    for text, expected in (
+        ("Jonathan", ["p_jon", "p_jonathan"]),  # "Jon Meyer" by nickname, not "Ann Jones"
+        ("jon", ["p_jones", "p_jon", "p_jonathan"]),  # a substring as before (Jones), Jonathan also by nickname
+        ("Jonathan Meyer", ["p_jon"]), ("jon baker", ["p_jonathan"]), ("JONATHAN MEY", ["p_jon"]),
+        ("Robert", ["p_bob", "p_robert"]), ("bob chen", ["p_bob"]), ("Robert Chen", ["p_bob"]), ("bobby", ["p_bob", "p_robert"]),
+        ("Elizabeth", ["p_liz"]), ("Elizabeth Hale", ["p_liz"]), ("Jonathan Jones", []),
+    ):
+        assert [p.id for p in store.search_people(ws, text, 10)] == expected, text
+        assert store.count_people(ws, text) == len(expected), text
+    with store.atomic():
+        store.set_merged_into(ws, ["p_jon"], "p_jonathan")  # a nickname's record finds its person too
+    assert [p.id for p in store.search_people(ws, "Jonathan Meyer", 10)] == ["p_jonathan"]
+    assert [p.id for p in store.search_people(ws, "Johnny", 10)] == ["p_jonathan"]
 
 
 def test_search_follows_updates_and_a_blocks_pending_writes(store: Any, ws: str) -> None:
@@ -807,6 +831,7 @@ def test_open_store_picks_neo4j_from_the_url(neo4j_server: Neo4jServer, monkeypa
         assert store.workspace(fresh_name()).name.startswith("contract-")
     finally:
         store.close()
+
 
 
 @pytest.mark.neo4j

@@ -31,7 +31,9 @@ from graphsvc.model import (
     Workspace,
     stable_id,
 )
-from graphsvc.store.search import MIN_INDEXED, folded_search, like_pattern, record_text, record_text_json, trigram_phrase
+from graphsvc.store.search import (
+    MIN_INDEXED, folded_search, like_pattern, record_text, record_text_json, search_variants, trigram_phrase,
+)
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -335,23 +337,34 @@ class SQLiteStore:
         query = "SELECT id, first_name, last_name, display_name FROM persons WHERE workspace_id = ? AND id IN ({marks})"
         return {row[0]: row[1:] for row in self._rows_for(query, workspace_id, sorted(set(ids)))}
 
-    def _search_hits(self, search: str) -> tuple[str, tuple] | None:
+    def _search_hits(self, workspace_id: str, search: str) -> tuple[str, tuple] | None:
         """A query of the ids of the people whose records match ``search`` (``graphsvc.store.search``):
         records found by the trigram index (a scan of the search text for fewer than three
-        characters), each mapped to the person it is merged into. ``None``: nothing can match."""
+        characters), each mapped to the person it is merged into; the search's nickname variants
+        (``search_variants``) likewise, each checked to be whole words. ``None``: nothing can match."""
         folded = folded_search(search)
         if not folded:
             return None
+        terms = [self._search_hit(folded, None)] + [self._search_hit(phrase, needle) for phrase, needle in search_variants(folded)]
+        return " UNION ".join(q for q, _ in terms), tuple(a for _, args in terms for a in (*args, workspace_id))
+
+    @staticmethod
+    def _search_hit(folded: str, needle: str | None) -> tuple[str, tuple]:
+        """One term of ``_search_hits``: records whose text has ``folded`` (and, for a nickname
+        variant, ``needle`` in the text padded with a space each side), as their person's id."""
         if len(folded) >= MIN_INDEXED:
             source = "person_search_index f JOIN person_search s ON s.id = f.rowid"
-            match, arg = "person_search_index MATCH ?", trigram_phrase(folded)
+            match, args = "person_search_index MATCH ?", (trigram_phrase(folded),)
         else:
-            source, match, arg = "person_search s", "s.text LIKE ? ESCAPE '\\'", like_pattern(folded)
+            source, match, args = "person_search s", "s.text LIKE ? ESCAPE '\\'", (like_pattern(folded),)
+        if needle is not None:
+            match += " AND (' ' || s.text || ' ') LIKE ? ESCAPE '\\'"
+            args += (like_pattern(needle),)
         return (
             f"SELECT DISTINCT coalesce(m.survivor, s.person_id) AS id FROM {source} "
             f"LEFT JOIN person_merges m ON m.workspace_id = s.workspace_id AND m.absorbed = s.person_id "
             f"WHERE {match} AND s.workspace_id = ?",
-            (arg,),
+            args,
         )
 
     def _search_query(self, workspace_id: str, search: str | None, select: str, after: tuple[str, str] | None = None) -> tuple[str, tuple] | None:
@@ -366,13 +379,13 @@ class SQLiteStore:
                 " AND p.id NOT IN (SELECT absorbed FROM person_merges WHERE workspace_id = ?)",  # found through their person
                 (workspace_id, *args, workspace_id),
             )
-        hits = self._search_hits(search)
+        hits = self._search_hits(workspace_id, search)
         if hits is None:
             return None
         # CROSS JOIN: from the (few) hits to their rows, never a walk of every person checking each
         return (
             f"SELECT {select} FROM ({hits[0]}) h CROSS JOIN persons p ON p.workspace_id = ? AND p.id = h.id WHERE 1{where}",
-            (*hits[1], workspace_id, workspace_id, *args),
+            (*hits[1], workspace_id, *args),
         )
 
     def search_people(

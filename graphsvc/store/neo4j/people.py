@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from graphsvc.model import Person, Sighting, Workspace, stable_id
 from graphsvc.store.neo4j.connection import _guarded
 from graphsvc.store.neo4j.rows import _PERSON_LIST, _chunks, _person
-from graphsvc.store.search import folded_search, record_text
+from graphsvc.store.search import folded_search, matches, record_text
 
 
 class _People:
@@ -142,7 +142,7 @@ class _People:
         hits: set[str] = set()
         for r in rows:
             pid, name, first, last, org, _title, emails, url = r["person"]
-            if folded in record_text(name or "", first or "", last or "", org or "", emails or (), url or ""):
+            if matches(record_text(name or "", first or "", last or "", org or "", emails or (), url or ""), folded):
                 hits.add(r["into"] or pid)
         return sorted(((r["s"] or "", r["person"]) for r in rows if r["into"] is None and r["person"][0] in hits), key=lambda x: (x[0], x[1][0]))
 

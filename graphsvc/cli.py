@@ -189,7 +189,10 @@ def import_(
     owner: Optional[str] = typer.Option(None, help="Whose export this is: a name, email or LinkedIn URL."),
     event_name: Optional[str] = typer.Option(None, help="Event name, when an attendee list has none."),
     event_date: Optional[str] = typer.Option(None, help="Event date (YYYY-MM-DD), when an attendee list has none."),
-    event_kind: Optional[str] = typer.Option(None, help="Event kind: workshop, meetup, conference, ..."),
+    event_kind: Optional[str] = typer.Option(
+        None, help="Event kind: event, conference, meetup, workshop, webinar, meeting, breakfast, lunch, dinner, party, talk, "
+        "class, course, hackathon, retreat, fair, networking, volunteering or group.",
+    ),
     encoding: Optional[str] = typer.Option(
         None, "--encoding", help="The text files' encoding (utf-8, cp1252, mac_roman, cp1250, utf-16, ...), over detection.",
     ),
@@ -204,7 +207,10 @@ def import_(
     from graphsvc.imports.batch import EventsManifest, expand_paths, run_batch
     from importers import ImportOptions
 
-    options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind, encoding=encoding)
+    try:
+        options = ImportOptions(owner=owner, event_name=event_name, event_date=event_date, event_kind=event_kind, encoding=encoding).checked()
+    except GraphsvcError as exc:
+        _fail(exc)
     inputs = expand_paths(paths)
     single = len(paths) == 1 and len(inputs) == 1 and inputs[0].label == paths[0]
     with _session() as service:
@@ -558,7 +564,7 @@ def print_intro_paths(result: IntroPaths) -> None:
     from graphsvc.intros import IntroStatus
 
     if result.status is IntroStatus.NOT_FOUND:
-        console.print("Nobody in your network matches that.")
+        errors.print("error: nobody in your network matches that (try `graphsvc people SEARCH`).", highlight=False)
         return
     if result.status is IntroStatus.AMBIGUOUS:
         console.print("Several people match; ask again with an id, email or LinkedIn URL:")
@@ -619,6 +625,10 @@ def intro(
         _print_json(result.to_dict())
     else:
         print_intro_paths(result)
+    from graphsvc.intros import IntroStatus
+
+    if result.status in (IntroStatus.NOT_FOUND, IntroStatus.AMBIGUOUS):
+        raise typer.Exit(2)  # no answer: nobody (or several people) matches, as `explain` exits
 
 
 def _query(document: str, variables: dict[str, Any]) -> dict[str, Any]:

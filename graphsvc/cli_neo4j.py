@@ -40,6 +40,7 @@ neo4j_app = typer.Typer(
     help="Explore the graph in Neo4j Browser: copy the embedded store into Neo4j, print the Browser URL.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: the options' help holds brackets ("neo4j://[user:password@]host") that rich would read as markup
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True)

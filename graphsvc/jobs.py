@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import time
 from contextlib import ExitStack
@@ -205,9 +206,15 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
     resolver = Resolver(store, ws)
     prepared.register()
     ensure_blocks(store, ws)  # a workspace filed by an older blocking rule is re-filed before it is compared with
+    rows = iter(parsed.rows())
+    first = next(rows, None)  # a file without rows (a header only) adds nobody: not even its owner as a member
     with store.atomic():
         job.status, job.error = JobStatus.RUNNING, ""
-        if parsed.owner is not None:
+        if parsed.owner is not None and first is None and job.owner_person_id is None:
+            note = "no rows: the export's owner was not added"
+            if note not in job.notes:
+                job.notes.append(note)
+        if parsed.owner is not None and (first is not None or job.owner_person_id is not None):
             job.owner_person_id = resolver.resolve(parsed.owner, as_owner=True)
             resolver.record_sighting(job.owner_person_id, parsed.owner, job_id=job.id, fmt=job.format, source=job.file_name, row=0)
             if job.owner_person_id not in store.member_ids(ws):
@@ -216,7 +223,7 @@ def _run(prepared: PreparedImport, progress: Progress | None, should_stop: Calla
         store.save_job(job)
     with _Transactions(prepared) as transactions:
         batch: list[RowResult] = []
-        for item in parsed.rows():
+        for item in itertools.chain([first] if first is not None else [], rows):
             if item.row <= job.checkpoint_row:
                 continue  # written by an earlier, interrupted run of this job
             batch.append(item)

@@ -113,7 +113,7 @@ class Graphsvc:
         file_name: str | None = None,
     ) -> jobs.PreparedImport:
         return jobs.prepare_import(
-            self.raw_store, workspace_id, path, format=format, options=options, file_name=file_name,
+            self.raw_store, workspace_id, path, format=format, options=options.checked() if options else None, file_name=file_name,
             batch_rows=self.settings.import_batch_rows, max_batch_rows=self.settings.import_max_batch_rows,
         )
 

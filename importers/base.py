@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Protocol
 
 from importers.records import ParsedSource, PersonRef
 from importers.source import Source
+
+
+#: The kinds of event a user can give (``--event-kind``, GraphQL ``options.eventKind``, an events
+#: manifest's ``kind``): what a list's event was. Files may say other kinds themselves (Zoom's
+#: ``webinar``/``meeting``, a Meetup ``group``); those are kept as they come.
+EVENT_KINDS = (
+    "event", "conference", "meetup", "workshop", "webinar", "meeting", "breakfast", "lunch", "dinner", "party",
+    "talk", "class", "course", "hackathon", "retreat", "fair", "networking", "volunteering", "group",
+)
+
+
+def check_event_kind(kind: str | None) -> str | None:
+    """``kind`` trimmed and lowercased (None or empty stays None); a kind not in ``EVENT_KINDS``
+    is an ``InvalidArgument`` naming the kinds there are."""
+    if kind is None or not kind.strip():
+        return None
+    cleaned = kind.strip().lower()
+    if cleaned not in EVENT_KINDS:
+        from graphsvc.errors import InvalidArgument
+
+        raise InvalidArgument(f"unknown event kind {kind.strip()!r}; one of: {', '.join(EVENT_KINDS)}")
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -19,6 +41,11 @@ class ImportOptions:
     event_date: str | None = None
     event_kind: str | None = None
     encoding: str | None = None  # the text files' encoding, over detection (``--encoding``)
+
+    def checked(self) -> "ImportOptions":
+        """These options with the event kind checked and normalised (``check_event_kind``)."""
+        kind = check_event_kind(self.event_kind)
+        return self if kind == self.event_kind else replace(self, event_kind=kind)
 
     def as_dict(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}

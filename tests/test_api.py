@@ -56,7 +56,9 @@ def test_upload_import_poll_and_query(client: httpx.AsyncClient, tmp_path: Path)
         job = await _wait_for_job(client, started["id"])
         assert job["status"] == "COMPLETED"
         assert (job["rowsRead"], job["rowsImported"], job["rowsRejected"], job["rowsSkipped"]) == (4, 3, 0, 1)
-        assert job["rejects"] == {"totalCount": 1, "edges": [{"node": {"row": 8, "reason": "hidden profile: LinkedIn exported only the date", "skipped": True}}]}
+        assert job["rejects"] == {"totalCount": 0, "edges": []}  # rowsRejected: the skipped row is listed with skipped: true
+        skipped = (await client.post("/graphql", json={"query": "query($id: ID!) { importJob(id: $id) { rejects(skipped: true) { totalCount edges { node { row reason skipped } } } } }", "variables": {"id": job["id"]}})).json()
+        assert skipped["data"]["importJob"]["rejects"] == {"totalCount": 1, "edges": [{"node": {"row": 8, "reason": "hidden profile: LinkedIn exported only the date", "skipped": True}}]}
 
         again = (await _upload(client, files["connections"], {"owner": scenario.OWNER})).json()["data"]["startImport"]
         assert again["id"] == started["id"] and again["status"] == "COMPLETED"

@@ -99,7 +99,7 @@ CONNECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Ca
         lambda d: d["c"], lambda n: n["id"],
     ),
     "ImportJob.rejects": (
-        'query($first: Int!, $after: String) { importJob(id: "%s") { rejects(first: $first, after: $after) { %%s '
+        'query($first: Int!, $after: String) { importJob(id: "%s") { rejects(first: $first, after: $after, skipped: null) { %%s '
         "edges { cursor node { row reason skipped } } } } }" % REJECTS_JOB,
         lambda d: d["importJob"]["rejects"], lambda n: n["row"],
     ),

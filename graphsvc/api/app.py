@@ -144,6 +144,13 @@ class GraphQLApp(GraphQL):
         )
         self.service, self.metrics, self.production = service, metrics, production
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL loading its scripts and styles from this server, not a CDN (``graphsvc.api.graphiql``)."""
+        from graphsvc.api.graphiql import offline_html
+
+        return offline_html(super().graphql_ide_html)
+
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         # A WebSocket's caller is None until connection_init authenticates it (on_ws_connect); the
         # protocol runs no operation before that.
@@ -289,6 +296,16 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
             return Response("not found\n", status_code=404, headers=CORS_HEADERS)
         return Response(body, media_type=media, headers=CORS_HEADERS)
 
+    async def graphiql_asset(request: Request) -> Response:
+        """GraphiQL's scripts and styles (package data), for the page /graphql shows in a browser; none in production."""
+        from graphsvc.api.graphiql import asset
+
+        found = None if service.settings.profile == "production" else asset(request.path_params["name"])
+        if found is None:
+            return Response("not found\n", status_code=404, media_type="text/plain")
+        body, media = found
+        return Response(body, media_type=media, headers={"cache-control": "public, max-age=31536000, immutable"})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         separate = None
@@ -314,6 +331,7 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
             Route("/readyz", readyz),
             *([] if metrics_port else [Route("/metrics", metrics_endpoint)]),
             Route("/neo4j/{name}", neo4j_asset, methods=["GET", "HEAD", "OPTIONS"]),
+            Route("/graphiql/{name}", graphiql_asset, methods=["GET", "HEAD"]),
             Route("/", root),
         ],
         middleware=[Middleware(EdgeMiddleware, service=service, metrics=metrics, bind_host=bind_host)],

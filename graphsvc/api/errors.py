@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def to_graphql_error(exc: GraphsvcError) -> GraphQLError:
-    return GraphQLError(scrub_paths(str(exc)), extensions={"code": exc.code})
+    return GraphQLError(api_message(str(exc)), extensions={"code": exc.code})
 
 
 #: A directory part of an absolute POSIX path (not the slashes of a URL, a date or ``a/b``).
@@ -30,6 +30,25 @@ def scrub_paths(message: str) -> str:
     temporary name only the name it was uploaded as (``/srv/uploads/upload-k3j9x0ab-Connections.csv``
     is ``Connections.csv``)."""
     return _UPLOAD_PREFIX.sub("", _DIRECTORIES.sub("", message))
+
+
+#: A command-line flag in a library message (``--event-date``), not a ``--`` inside a word or a URL.
+_FLAG = re.compile(r"(?<![\w/-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\b")
+#: Flags of ``graphsvc import`` that are ``startImport``'s ``options`` (``importers.ImportOptions``).
+_IMPORT_OPTIONS = {"owner", "event-name", "event-date", "event-kind", "encoding"}
+
+
+def _api_name(flag: str) -> str:
+    head, *rest = flag.split("-")
+    name = head + "".join(word.capitalize() for word in rest)
+    return f"options.{name}" if flag in _IMPORT_OPTIONS else name
+
+
+def api_message(message: str) -> str:
+    """A library message as API callers read it: without the server's paths (``scrub_paths``) and
+    naming what they pass, not the CLI's flags: ``--event-date`` is ``options.eventDate``,
+    ``--format`` is ``format``, ``--as-of`` is ``asOf`` (the CLI shows the flags themselves)."""
+    return _FLAG.sub(lambda m: _api_name(m.group(1)), scrub_paths(message))
 
 
 def translate_errors(resolver: F) -> F:

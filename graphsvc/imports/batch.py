@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from graphsvc.errors import GraphsvcError, InvalidManifest, StoreUnavailable
 from graphsvc.model import ImportJob, JobStatus, Reject
 from importers import ImportOptions
+from importers.base import EVENT_KINDS
 
 if TYPE_CHECKING:
     from graphsvc.service import Graphsvc
@@ -202,6 +203,9 @@ class EventsManifest:
             date = values.get("date") or None
             if date and parse_date(date, GENERIC, fallback=False) is None:
                 problems.append(f"row {line}: date {date!r} is not a date (use YYYY-MM-DD)")
+            kind = values.get("kind") or None
+            if kind and kind.strip().lower() not in EVENT_KINDS:
+                problems.append(f"row {line}: unknown event kind {kind!r}; one of: {', '.join(EVENT_KINDS)}")
             key = os.path.normpath(file)
             if key in first_row:
                 problems.append(f"row {line}: {file!r} is already described on row {first_row[key]}")

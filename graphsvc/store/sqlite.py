@@ -650,12 +650,14 @@ class SQLiteStore:
             [(job_id, r.row, r.reason, int(r.skipped)) for r in rejects],
         )
 
-    def rejects(self, job_id: str, *, after: int | None = None, limit: int | None = None) -> list[Reject]:
+    def rejects(self, job_id: str, *, after: int | None = None, limit: int | None = None, skipped: bool | None = None) -> list[Reject]:
         """By row number; a page: the first ``limit`` after row ``after`` (keyset: the primary
-        key's order, so a page reads only its own rows)."""
+        key's order, so a page reads only its own rows); only rejected (``skipped=False``) or only
+        skipped (``True``) rows when asked."""
+        which = "" if skipped is None else " AND skipped = ?"
         rows = self._db.execute(
-            "SELECT row, reason, skipped FROM import_rejects WHERE job_id = ? AND row > ? ORDER BY row LIMIT ?",
-            (job_id, -(2**63) if after is None else after, -1 if limit is None else limit),
+            f"SELECT row, reason, skipped FROM import_rejects WHERE job_id = ? AND row > ?{which} ORDER BY row LIMIT ?",
+            (job_id, -(2**63) if after is None else after, *(() if skipped is None else (int(skipped),)), -1 if limit is None else limit),
         )
         return [Reject(r[0], r[1], bool(r[2])) for r in rows]
 

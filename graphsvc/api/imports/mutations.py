@@ -63,7 +63,8 @@ class ImportsMutation:
         path = await _save_upload(file, service.settings.data_dir / "uploads", service.settings.max_upload_bytes)
         file_name = Path(getattr(file, "filename", "") or path.name).name
         import_options = ImportOptions(
-            owner=options.owner, event_name=options.event_name, event_date=options.event_date, event_kind=options.event_kind
+            owner=options.owner, event_name=options.event_name, event_date=options.event_date, event_kind=options.event_kind,
+            encoding=options.encoding,
         ) if options else ImportOptions()
         try:
             prepared = await asyncio.to_thread(

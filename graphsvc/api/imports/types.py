@@ -7,9 +7,10 @@ from datetime import datetime
 import strawberry
 
 from graphsvc import model
-from graphsvc.api.errors import scrub_paths, translate_errors
+from graphsvc.api.errors import api_message, translate_errors
 from graphsvc.api.pagination import Connection, decode_cursor, encode_cursor, page_size
 from graphsvc.errors import InvalidArgument
+from importers.base import EVENT_KINDS
 
 JobStatus = strawberry.enum(model.JobStatus, description="Where an import job stands.")
 
@@ -41,7 +42,12 @@ class ImportOptionsInput:
     owner: str | None = strawberry.field(default=None, description="Name, email or LinkedIn URL of the export's owner.")
     event_name: str | None = None
     event_date: str | None = strawberry.field(default=None, description="YYYY-MM-DD")
-    event_kind: str | None = None
+    event_kind: str | None = strawberry.field(default=None, description="One of: " + ", ".join(EVENT_KINDS) + ".")
+    encoding: str | None = strawberry.field(
+        default=None,
+        description="The text file's encoding (utf-8, utf-16, cp1252, mac_roman, cp1250, latin-1, ...), over detection; "
+        "the job's notes say which encoding was used.",
+    )
 
 
 @strawberry.type(name="ImportJob")
@@ -70,19 +76,23 @@ class ImportJobType:
     bytes_total: float | None = strawberry.field(default=None, description="The file's size in bytes, when bytesDone is known.")
 
     @strawberry.field(
-        description="The rows not imported, with their row number and reason, by row number. At most 100 per page; "
-        "totalCount is rowsRejected + rowsSkipped."
+        description="The rows not imported, with their row number and reason, by row number. At most 100 per page. "
+        "By default the rejected rows (bad data; totalCount is rowsRejected); skipped: true lists the skipped rows "
+        "(valid but carrying nobody, e.g. LinkedIn's hidden profiles; totalCount is rowsSkipped); skipped: null lists both."
     )
     @translate_errors
-    async def rejects(self, info: strawberry.Info, first: int = 20, after: str | None = None) -> RejectedRowConnection:
+    async def rejects(
+        self, info: strawberry.Info, first: int = 20, after: str | None = None, skipped: bool | None = False
+    ) -> RejectedRowConnection:
         size = page_size(first)
         position = _reject_position(after) if after else None
         # keyset paging in the store: one row past the page tells whether another follows
-        found = await asyncio.to_thread(info.context.service.store.rejects, str(self.id), after=position, limit=size + 1)
+        found = await asyncio.to_thread(info.context.service.store.rejects, str(self.id), after=position, limit=size + 1, skipped=skipped)
         page = found[:size]
         cursors = [encode_cursor("reject", json.dumps([r.row])) for r in page]
-        nodes = [RejectedRow(row=r.row, reason=r.reason, skipped=r.skipped) for r in page]
-        return Connection.of(nodes, cursors, self.rows_rejected + self.rows_skipped, len(found) > size)
+        nodes = [RejectedRow(row=r.row, reason=api_message(r.reason), skipped=r.skipped) for r in page]
+        total = {False: self.rows_rejected, True: self.rows_skipped}.get(skipped, self.rows_rejected + self.rows_skipped)  # type: ignore[arg-type]
+        return Connection.of(nodes, cursors, total, len(found) > size)
 
     @classmethod
     def from_model(cls, job: model.ImportJob, bytes_progress: tuple[int, int] | None = None) -> "ImportJobType":
@@ -93,7 +103,7 @@ class ImportJobType:
         return cls(
             id=strawberry.ID(job.id), file_name=job.file_name, format=job.format, status=job.status,
             rows_read=job.rows_read, rows_imported=job.rows_imported, rows_rejected=job.rows_rejected,
-            rows_skipped=job.rows_skipped, error=scrub_paths(job.error) if job.error else None, notes=[scrub_paths(n) for n in job.notes],
+            rows_skipped=job.rows_skipped, error=api_message(job.error) if job.error else None, notes=[api_message(n) for n in job.notes],
             started_at=job.started_at, finished_at=job.finished_at,
             owner_id=strawberry.ID(job.owner_person_id) if job.owner_person_id else None,
             checkpoint_row=job.checkpoint_row, bytes_done=done, bytes_total=total,

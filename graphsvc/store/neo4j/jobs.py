@@ -69,17 +69,19 @@ class _Jobs:
                 by_row[r.row] = r
 
     @_guarded
-    def rejects(self, job_id: str, *, after: int | None = None, limit: int | None = None) -> list[Reject]:
+    def rejects(self, job_id: str, *, after: int | None = None, limit: int | None = None, skipped: bool | None = None) -> list[Reject]:
         """By row number; a page is the first ``limit`` with a row after ``after`` (keyset: the
-        ``Reject(jobId, row)`` index range, ordered and limited in the query)."""
+        ``Reject(jobId, row)`` index range, ordered and limited in the query); only rejected
+        (``skipped=False``) or only skipped (``True``) rows when asked."""
         page = "" if limit is None else " LIMIT $limit"
+        which = "" if skipped is None else " AND coalesce(r.skipped, false) = $skipped"
 
         def work(tx: Any) -> list[Reject]:
             rows = tx.run(
                 "MATCH (j:ImportJob {id: $job}) WITH collect(j.workspace) + [''] AS spaces "
-                "MATCH (r:Reject {jobId: $job}) WHERE r.row > $after AND r.workspace IN spaces "
+                f"MATCH (r:Reject {{jobId: $job}}) WHERE r.row > $after AND r.workspace IN spaces{which} "
                 f"RETURN r.row AS row, r.reason AS reason, r.skipped AS skipped ORDER BY row{page}",
-                job=job_id, after=-(2**63) if after is None else after, limit=limit,
+                job=job_id, after=-(2**63) if after is None else after, limit=limit, skipped=skipped,
             )
             return [Reject(r["row"], r["reason"], bool(r["skipped"])) for r in rows]
 

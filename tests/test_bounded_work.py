@@ -329,7 +329,7 @@ def test_a_rejects_page_on_sqlite_reads_only_its_rows() -> None:
 
 
 REJECTS = """query($id: ID!, $first: Int!, $after: String) { importJob(id: $id) {
-  rejects(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { row reason skipped } } } } }"""
+  rejects(first: $first, after: $after, skipped: null) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { row reason skipped } } } } }"""
 
 
 def test_the_rejects_field_reads_one_page_from_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ Nothing here grows with the square of an event's size: an event is its list of a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime, timedelta, timezone
@@ -48,6 +49,17 @@ def _csr(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return indptr, cols[order], order
+
+
+def _label_codes(labels: "Mapping[str, str]", index: dict[str, int]) -> tuple[list[str], np.ndarray]:
+    """(the distinct labels sorted, each person's label's position in them or -1)."""
+    names = sorted(set(labels.values()))
+    position = {name: i for i, name in enumerate(names)}
+    codes = np.full(len(index), -1, dtype=np.int64)
+    for person, label in labels.items():
+        if person in index:
+            codes[index[person]] = position[label]
+    return names, codes
 
 
 @dataclass
@@ -116,12 +128,7 @@ class EvidenceArrays:
         pe_ptr, pe, _ = _csr(att_person, att_event, n)
         ep_ptr, ep, _ = _csr(att_event, att_person, len(event_ids))
 
-        org_names = sorted(set(snap.organization_key.values()))
-        org_index = {o: i for i, o in enumerate(org_names)}
-        organization = np.full(n, -1, dtype=np.int64)
-        for person, org in snap.organization_key.items():
-            if person in index:
-                organization[index[person]] = org_index[org]
+        org_names, organization = _label_codes(snap.organization_key, index)
         who = np.flatnonzero(organization >= 0)
         org_ptr, org_people, _ = _csr(organization[who], who.astype(np.int64), len(org_names))
 
@@ -150,12 +157,7 @@ class EvidenceArrays:
                 directions.append(DIRECTIONS.index(fact.direction))
                 offset = fact.at.utcoffset() if fact.at is not None else None
                 offsets.append(int(offset.total_seconds()) if offset is not None else 0)
-        written = sorted(set(snap.organization.values()))
-        written_index = {o: i for i, o in enumerate(written)}
-        written_organization = np.full(n, -1, dtype=np.int64)
-        for person, org in snap.organization.items():
-            if person in index:
-                written_organization[index[person]] = written_index[org]
+        written, written_organization = _label_codes(snap.organization, index)
         arrays = cls(
             ids, index, members, event_ids, sizes, at, dated, pe_ptr, pe, ep_ptr, ep,
             org_names, organization, org_ptr, org_people, pair_a, pair_b, partner_ptr, partner, partner_pair,

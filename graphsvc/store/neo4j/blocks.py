@@ -122,8 +122,9 @@ class _Blocks:
     after_import: Callable[[str], None] | None
     project_knows_after_import: bool
 
-    def _read_consistent(self, workspace_id: str, work: Callable[[Any], Any]) -> Any:
-        """``work(tx)``, seeing this thread's pending writes: applied in a transaction rolled back after."""
+    def _read_consistent(self, workspace_id: str | None, work: Callable[[Any], Any]) -> Any:
+        """``work(tx)``, seeing this thread's pending writes (of ``workspace_id``, or of any workspace
+        when it is None): applied in a transaction rolled back after."""
         block = self._block()
         if block is None or not block.has_writes(workspace_id):
             return self._read_tx(work)

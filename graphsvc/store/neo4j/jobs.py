@@ -85,14 +85,5 @@ class _Jobs:
             )
             return [Reject(r["row"], r["reason"], bool(r["skipped"])) for r in rows]
 
-        block = self._block()
-        if block is not None and block.has_writes():
-            # the reject's workspace comes from its job: apply every pending write
-            with self._session() as session:
-                tx = session.begin_transaction()
-                try:
-                    self._write_block(tx, block, check_generation=False)
-                    return work(tx)
-                finally:
-                    tx.close()
-        return self._read_tx(work)
+        # the reject's workspace comes from its job: see every workspace's pending writes
+        return self._read_consistent(None, work)

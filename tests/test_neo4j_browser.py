@@ -346,7 +346,9 @@ def test_browser_runs_the_guide_and_draws_the_graph(chromium_path: str, neo4j_se
                 assert name in captions, captions
             assert "Ada" in captions and "Quinn" in captions, captions  # long captions wrap
             assert set(graph["relTypes"]) <= {"*", "KNOWS_STRONG", "KNOWS_MEDIUM", "KNOWS_WEAK"}, graph["relTypes"]
-            assert "KNOWS_MEDIUM" in graph["relTypes"], graph["relTypes"]
+            # every tie of these paths is below 0.4 (the 2024 connection 0.34, the 10-person workshop
+            # 0.37 since its co-attendees no longer count as mutual contacts): all drawn weak
+            assert set(graph["relTypes"]) - {"*"} == {"KNOWS_WEAK"}, graph["relTypes"]
             # the style sheet is applied: the member has a gold ring, people community colours
             olivia = graph["captions"].index(next(c for c in graph["captions"] if "Olivia" in c))
             assert graph["outlines"][olivia]["stroke"].upper() == "#D7A013", graph["outlines"]

@@ -191,7 +191,8 @@ def import_(
     event_date: Optional[str] = typer.Option(None, help="Event date (YYYY-MM-DD), when an attendee list has none."),
     event_kind: Optional[str] = typer.Option(
         None, help="Event kind: event, conference, meetup, workshop, webinar, meeting, breakfast, lunch, dinner, party, talk, "
-        "class, course, hackathon, retreat, fair, networking, volunteering or group.",
+        "class, course, hackathon, retreat, fair, networking, volunteering, group, roundtable, summit, panel, seminar, forum, "
+        "expo, mixer, demo-day, office-hours or coffee.",
     ),
     encoding: Optional[str] = typer.Option(
         None, "--encoding", help="The text files' encoding (utf-8, cp1252, mac_roman, cp1250, utf-16, ...), over detection.",

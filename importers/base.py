@@ -16,6 +16,7 @@ from importers.source import Source
 EVENT_KINDS = (
     "event", "conference", "meetup", "workshop", "webinar", "meeting", "breakfast", "lunch", "dinner", "party",
     "talk", "class", "course", "hackathon", "retreat", "fair", "networking", "volunteering", "group",
+    "roundtable", "summit", "panel", "seminar", "forum", "expo", "mixer", "demo-day", "office-hours", "coffee",
 )
 
 

@@ -144,6 +144,38 @@ def test_medium_graphs_with_hubs_equal_reference(
     assert [p.cost.hex() for p in found] == [p.cost.hex() for p in expected]
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 100_000),
+    n=st.integers(20, 80),
+    chunk=st.sampled_from([1, 2, 3, 7]),
+    k=st.integers(1, 6),
+    max_hops=st.integers(2, 4),
+    source_count=st.integers(1, 5),
+    drop_detours=st.booleans(),
+)
+def test_children_sorted_a_few_at_a_time_give_the_same_answers(seed, n, chunk, k, max_hops, source_count, drop_detours) -> None:
+    """The search sorts an expansion's children ``CHUNK`` at a time; tiny chunks (every
+    expansion split, ``rest`` batches pruned by a later limit) must not change a single answer."""
+    from graphsvc.analytics import engine as engine_module
+
+    graph = random_tie_graph(seed, n, 4.0 / n, hubs=2, hub_share=0.6)
+    sources, target, avoid = random_query(seed, graph, source_count, 1, 1)
+    engine = PathEngine.from_graph(graph)
+    expected = engine.k_best_paths(sources, target, k=k, max_hops=max_hops, avoid=avoid, drop_detours=drop_detours)
+    saved = engine_module.CHUNK
+    engine_module.CHUNK = chunk
+    try:
+        found = engine.k_best_paths(sources, target, k=k, max_hops=max_hops, avoid=avoid, drop_detours=drop_detours)
+    finally:
+        engine_module.CHUNK = saved
+    assert found == expected
+    if drop_detours:
+        assert found == k_best_paths(graph, sources, target, k=k, max_hops=max_hops, avoid=avoid)
+    else:
+        assert found == brute_force_plain(graph, sources, target, k, max_hops, avoid)
+
+
 # ----------------------------------------------------------------------------- plain mode: brute force
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -30,9 +30,15 @@ Query: bounded best-first search (A*) with exact hop-bounded lower bounds
    already on the path are dropped, the children's costs are computed as ``cost + tie`` (the
    very float operation of the reference) and the detour rule is applied exactly as the
    reference does it (``direct <= extended - prefix[i]`` for every earlier node, the direct tie
-   found by binary search in the sorted CSR slice). The children are sorted by ``f`` and enter
-   the heap lazily, one sibling at a time, so a hub with thousands of neighbours costs one
-   sort, not thousands of heap pushes.
+   found by binary search in the sorted CSR slice). The children enter the heap lazily, one
+   sibling at a time, and are sorted by ``f`` ``CHUNK`` at a time (a partition picks the
+   cheapest, the rest wait unsorted and are pruned by the limit known when they come up): a
+   hub with thousands of neighbours costs one partition, not a sort and thousands of pushes.
+   A node's completions (its row filtered to the people who can still reach a target, with
+   their bounds) are computed once per query, and the cheapest of them becomes the node's
+   bound for every other prefix that reaches it: an entry pushed under the looser bound waits
+   in the heap under the tighter one instead of being expanded again. Twenty members who all
+   know one well-connected person expand that person once, not twenty times.
 3. *Pruning that keeps the answer exact.* (a) Once ``k`` complete paths are known, every
    partial path whose ``f`` exceeds the k-th cost (plus a 1e-9 relative margin that absorbs the
    rounding of summing in another order) can only lead to worse paths, and the search stops when
@@ -84,6 +90,32 @@ _INF = math.inf
 def _margin(value: float) -> float:
     """Slack for comparing a lower bound summed in another order with an exact float sum."""
     return 1e-9 * (1.0 + abs(value))
+
+
+#: Children of one expansion are sorted this many at a time (the cheapest first): a hub's
+#: thousands of children cost a partition, and only those the search reaches are ever sorted.
+CHUNK = 32
+
+
+def _sorted_chunk(
+    nodes: np.ndarray, gs: np.ndarray, fs: np.ndarray, limit: float, path: tuple, prefix: tuple
+) -> tuple | None:
+    """A heap batch of the cheapest ``CHUNK`` children (by ``f``, ties in node order), the others
+    kept unsorted as its ``rest``; None when no child is within ``limit``."""
+    if limit < _INF:
+        within = np.flatnonzero(fs <= limit)
+        if len(within) < len(fs):
+            nodes, gs, fs = nodes[within], gs[within], fs[within]
+    if not len(fs):
+        return None
+    rest = None
+    if len(fs) > CHUNK:
+        part = np.argpartition(fs, CHUNK - 1)
+        head, tail = np.sort(part[:CHUNK]), part[CHUNK:]
+        rest = (nodes[tail], gs[tail], fs[tail])
+        nodes, gs, fs = nodes[head], gs[head], fs[head]
+    rank = np.argsort(fs, kind="stable")
+    return nodes[rank].tolist(), gs[rank].tolist(), fs[rank].tolist(), path, prefix, rest
 
 
 class PathEngine:
@@ -249,15 +281,23 @@ class PathEngine:
             [start_bounds[i] for i in order],
             (),
             (),
+            None,
         )
         heap: list[tuple[float, int, tuple, int]] = [(start_batch[2][0], next(counter), start_batch, 0)]
+        # Per query: a node's completions once computed (its row filtered to the people who can
+        # still reach a target, their tie costs and bounds), keyed by (node, hops left).
+        expanded: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         while heap:
             f, _, batch, i = heapq.heappop(heap)
             if f > limit:
                 break
-            nodes, gs, fs, parent_path, parent_prefix = batch
+            nodes, gs, fs, parent_path, parent_prefix, rest = batch
             if i + 1 < len(nodes):
                 heapq.heappush(heap, (fs[i + 1], next(counter), batch, i + 1))
+            elif rest is not None:
+                following = _sorted_chunk(*rest, limit, parent_path, parent_prefix)
+                if following is not None:
+                    heapq.heappush(heap, (following[2][0], next(counter), following, 0))
             node, g = nodes[i], gs[i]
             path = parent_path + (node,)
             prefix = parent_prefix + (g,)
@@ -270,24 +310,34 @@ class PathEngine:
                 continue
             # Expand: children at position len(path) with `remaining - 1` hops left after them.
             remaining = max_hops - (len(path) - 1)
-            after = bounds[remaining - 1]
-            neighbours, tie_costs = self._row(node)
-            reachable = finite[remaining - 1]
-            if len(reachable) * 8 < len(neighbours):
-                # few people can still reach a target (the last hops): look them up in the row
-                # instead of scanning it; positions come out ascending either way
-                at = np.minimum(np.searchsorted(neighbours, reachable), len(neighbours) - 1)
-                keep = at[neighbours[at] == reachable]
-            else:
-                keep = np.flatnonzero(after[neighbours] < _INF)
-            if not len(keep):
+            if parent_path:
+                # The node's bound may have been tightened since this entry was pushed (another
+                # prefix expanded it first): wait in the heap under the true bound, or go.
+                now = g + bounds[remaining][node]
+                if now > f:
+                    if now <= limit:
+                        heapq.heappush(heap, (now, next(counter), ([node], [g], [now], parent_path, parent_prefix, None), 0))
+                    continue
+            completions = expanded.get((node, remaining))
+            if completions is None:
+                completions = self._completions(node, bounds[remaining - 1], finite[remaining - 1])
+                expanded[(node, remaining)] = completions
+                if parent_path and len(completions[0]):
+                    # The cheapest completion bounds every later visit of this node (any prefix):
+                    # a tighter, still exact-safe bound, so later prefixes need not expand it.
+                    tight = float(np.min(completions[1] + completions[2]))
+                    tight -= _margin(tight)
+                    if tight > bounds[remaining][node]:
+                        bounds[remaining][node] = tight
+                elif parent_path:
+                    bounds[remaining][node] = _INF
+            neighbours, child_costs, h = completions
+            if not len(neighbours):
                 continue
-            neighbours = neighbours[keep]
-            h = after[neighbours]
             ok = ~forbidden[neighbours]
             for earlier in parent_path:
                 ok &= neighbours != earlier
-            extended = g + tie_costs[keep]
+            extended = g + child_costs
             if drop_detours:
                 for j, earlier in enumerate(parent_path):
                     ok &= ~(self._tie_costs(earlier, neighbours) <= extended - prefix[j])
@@ -303,21 +353,32 @@ class PathEngine:
             chosen = np.flatnonzero(ok)
             if not len(chosen):
                 continue
-            f_children = f_children[chosen]
-            rank = np.argsort(f_children, kind="stable")
-            chosen = chosen[rank]
-            child_batch = (
-                neighbours[chosen].tolist(),
-                extended[chosen].tolist(),
-                f_children[rank].tolist(),
-                path,
-                prefix,
-            )
-            heapq.heappush(heap, (child_batch[2][0], next(counter), child_batch, 0))
+            child_batch = _sorted_chunk(neighbours[chosen], extended[chosen], f_children[chosen], limit, path, prefix)
+            if child_batch is not None:
+                heapq.heappush(heap, (child_batch[2][0], next(counter), child_batch, 0))
         ids = self.ids
         return [RankedPath(tuple(ids[x] for x in p), cost) for cost, _, p in best]
 
     # ------------------------------------------------------------------ helpers
+    def _completions(self, node: int, after: np.ndarray, reachable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(neighbours that can still reach a target, their tie costs, their bounds ``after``)."""
+        neighbours, tie_costs = self._row(node)
+        if not len(neighbours):
+            return neighbours, tie_costs, tie_costs
+        if len(reachable) * 8 < len(neighbours):
+            # few people can still reach a target (the last hops): look them up in the row
+            # instead of scanning it; positions come out ascending either way
+            at = np.minimum(np.searchsorted(neighbours, reachable), len(neighbours) - 1)
+            keep = at[neighbours[at] == reachable]
+        else:
+            keep = np.flatnonzero(after[neighbours] < _INF)
+        neighbours = neighbours[keep]
+        h = after[neighbours]
+        live = h < _INF  # a bound tightened to inf during the search: nobody to reach from there
+        if not live.all():
+            keep, neighbours, h = keep[live], neighbours[live], h[live]
+        return neighbours, tie_costs[keep], h
+
     def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         """(neighbours sorted, tie costs) of ``node``."""
         lo, hi = self.indptr[node], self.indptr[node + 1]

@@ -433,7 +433,7 @@ def event_edit(
     event_id: str = typer.Argument(..., help="The event's id (graphsvc events)."),
     name: Optional[str] = typer.Option(None, "--name", help="Its new name."),
     date: Optional[str] = typer.Option(None, "--date", help="Its new date, YYYY-MM-DD (\"\" clears it)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="Its new kind (workshop, conference, meetup, ...)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Its new kind, one of import's --event-kind kinds (workshop, conference, meetup, ...); \"\" clears it."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rename, re-date or re-kind an event; attendances dated by the event move with it."""

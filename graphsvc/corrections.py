@@ -155,7 +155,8 @@ def parse_event_date(value: str) -> datetime | None:
 
 def edit_event(store: Store, workspace_id: str, event_id: str, *, name: str | None = None, date: str | None = None,
                kind: str | None = None) -> Event:
-    """Rename, re-date or re-kind an event (its id stays: re-importing its list finds it)."""
+    """Rename, re-date or re-kind an event (its id stays: re-importing its list finds it). A kind is
+    one of ``importers.base.EVENT_KINDS`` (checked as ``--event-kind`` is); ``""`` clears it."""
     from graphsvc import limits
 
     if name is not None and not name.strip():
@@ -164,6 +165,10 @@ def edit_event(store: Store, workspace_id: str, event_id: str, *, name: str | No
         raise InvalidArgument(f"an event name has at most {limits.NAME} characters")
     if kind is not None and len(kind) > limits.KIND:
         raise InvalidArgument(f"an event kind has at most {limits.KIND} characters")
+    if kind is not None and kind.strip():  # "" clears the kind; anything else is one of EVENT_KINDS, as on import
+        from importers.base import check_event_kind
+
+        kind = check_event_kind(kind)
     with store.atomic():
         old = find_event(store, workspace_id, event_id)
         new = replace(

@@ -15,6 +15,7 @@ import pytest
 from graphsvc import auth, jobs
 from graphsvc.api.app import create_app
 from graphsvc.corrections import edit_event, merge_events, undo_import
+from graphsvc.errors import InvalidArgument
 from graphsvc.model import JobStatus
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
@@ -153,6 +154,23 @@ def test_edit_and_merge_events(store: Any, tmp_path: Path) -> None:
     assert type(refused.value).__name__ == "NotFound"
 
 
+def test_edit_event_kind_is_checked_as_on_import(store: Any, tmp_path: Path) -> None:
+    """A kind given to ``event edit`` is one of EVENT_KINDS, as ``--event-kind`` is: trimmed and
+    lowercased, anything else refused naming the kinds, the event unchanged; "" clears it."""
+    ws = store.workspace(f"kinds-{uuid.uuid4().hex[:8]}").id
+    jobs.import_file(store, ws, _files(tmp_path)["workshop"], options=ImportOptions(event_name="Data Workshop", event_date="2024-03-01"))
+    (event,) = store.list_events(ws)
+    before = dump(store, ws)
+    for bad in ("wokrshop", "party!", "x" * 10_000):
+        with pytest.raises(InvalidArgument) as refused:
+            edit_event(store, ws, event.id, name="Renamed", kind=bad)
+        assert "kind" in str(refused.value) and len(str(refused.value)) < 600
+    assert "one of: event, conference" in str(pytest.raises(InvalidArgument, edit_event, store, ws, event.id, kind="wokrshop").value)
+    assert dump(store, ws) == before  # nothing half-done: the name given with the bad kind was not written either
+    assert edit_event(store, ws, event.id, kind="  Demo-Day ").kind == "demo-day"
+    assert edit_event(store, ws, event.id, kind="").kind == ""
+
+
 # -- CLI and GraphQL ------------------------------------------------------------------------------
 
 
@@ -168,6 +186,10 @@ def test_cli_events_edit_merge_and_job_undo(tmp_path: Path) -> None:
     edited = run_cli(["event", "edit", event_id, "--date", "2024-03-08", "--kind", "workshop", "--json"], env)
     assert edited.returncode == 0, edited.stderr
     assert json.loads(edited.stdout)["startsAt"].startswith("2024-03-08")
+    wrong = run_cli(["event", "edit", event_id, "--kind", "wokrshop"], env)
+    assert wrong.returncode == 2 and "unknown event kind 'wokrshop'; one of: event, conference" in wrong.stdout + wrong.stderr
+    assert "Traceback" not in wrong.stdout + wrong.stderr
+    assert json.loads(run_cli(["events", "--json"], env).stdout)[0]["kind"] == "workshop"
     assert run_cli(["event", "merge", event_id, event_id], env).returncode == 2
     job_id = json.loads(run_cli(["jobs", "--json"], env).stdout)[0]["id"]
     undone = run_cli(["job", "undo", job_id, "--json"], env)
@@ -207,6 +229,8 @@ def test_graphql_update_merge_and_undo(tmp_path: Path) -> None:
         assert updated["data"]["updateEvent"]["startsAt"].startswith("2024-03-08") and updated["data"]["updateEvent"]["kind"] == "workshop"
         assert _post(client, 'mutation { updateEvent(id: "evt_nothing", name: "x") { id } }', member)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         assert _post(client, f'mutation {{ updateEvent(id: "{workshop}", date: "soon") {{ id }} }}', member)["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+        wrong_kind = _post(client, f'mutation {{ updateEvent(id: "{workshop}", kind: "wokrshop") {{ id }} }}', member)["errors"][0]
+        assert wrong_kind["extensions"]["code"] == "INVALID_ARGUMENT" and "unknown event kind 'wokrshop'" in wrong_kind["message"]
         merged = _post(client, f'mutation {{ mergeEvents(keep: "{workshop}", other: "{dinner}") {{ id attendeeCount }} }}', member)
         assert merged["data"]["mergeEvents"] == {"id": workshop, "attendeeCount": 4}
         undone = _post(client, f'mutation {{ undoImport(id: "{first.id}") {{ job {{ status }} peopleRemoved alreadyUndone }} }}', member)

@@ -322,6 +322,6 @@ def _single_point_of_failure(
             continue
         if any(candidate not in other.nodes[1:-1] for other in ranked[1:]):
             continue
-        if not engine.k_best_paths(sources, targets, k=1, max_hops=max_hops, avoid=avoid | {candidate}):
+        if not engine.connects(sources, targets, max_hops=max_hops, avoid=avoid | {candidate}):
             return candidate
     return None

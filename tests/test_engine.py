@@ -176,6 +176,25 @@ def test_children_sorted_a_few_at_a_time_give_the_same_answers(seed, n, chunk, k
         assert found == brute_force_plain(graph, sources, target, k, max_hops, avoid)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 100_000),
+    n=st.integers(2, 40),
+    p=st.floats(0.02, 0.3),
+    max_hops=st.integers(0, 4),
+    source_count=st.integers(1, 4),
+    target_count=st.integers(1, 3),
+    avoid_count=st.integers(0, 4),
+)
+def test_connects_is_whether_the_search_finds_any_path(seed, n, p, max_hops, source_count, target_count, avoid_count) -> None:
+    graph = random_tie_graph(seed, n, p)
+    engine = PathEngine.from_graph(graph)
+    sources, target, avoid = random_query(seed, graph, source_count, target_count, avoid_count)
+    found = bool(k_best_paths(graph, sources, target, k=1, max_hops=max_hops, avoid=avoid))
+    assert engine.connects(sources, target, max_hops=max_hops, avoid=avoid) is found
+    assert bool(brute_force_plain(graph, sources, target, 1, max_hops, avoid)) is found  # detours never empty an answer
+
+
 # ----------------------------------------------------------------------------- plain mode: brute force
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from graphsvc.analytics.engine import PathEngine
 from graphsvc.analytics.evidence import EvidenceArrays
 from graphsvc.analytics.paths import k_best_paths
 from graphsvc.analytics.strength import CO_ATTENDANCE, tie_graph, tie_strength
+from graphsvc.analytics.ties import combine_parts
 from graphsvc.analytics.view import tie_view
 from graphsvc.model import Event
 from graphsvc.snapshot import Fact, Snapshot, pair
@@ -124,6 +126,7 @@ def test_paths_equal_the_reference_search_on_the_materialised_graph(seed: int, p
         # the materialised graph through the CSR engine agrees too
         csr = PathEngine.from_graph(reference).k_best_paths(sources, target, k=k, max_hops=hops, avoid=avoid)
         assert [p.nodes for p in csr] == [p.nodes for p in expected]
+        assert engine.connects(sources, target, max_hops=hops, avoid=avoid) is bool(expected)
 
 
 def test_no_pair_of_an_event_is_stored() -> None:
@@ -205,4 +208,26 @@ def test_paths_without_some_ties_equal_the_reference_on_the_graph_without_them(s
         expected = k_best_paths(pruned, sources, target, k=4, max_hops=hops)
         got = engine.without(removed).k_best_paths(sources, target, k=4, max_hops=hops)
         assert [p.nodes for p in got] == [p.nodes for p in expected]
+        assert engine.without(removed).connects(sources, target, max_hops=hops) is bool(expected)
+        # only the sources' own ties to the target left out (what intros do): no search needed
+        direct = [(s, target) for s in sources if reference.has_edge(s, target)]
+        without_direct = reference.copy()
+        without_direct.remove_edges_from(direct)
+        reachable = bool(k_best_paths(without_direct, sources, target, k=1, max_hops=hops))
+        assert engine.without(direct).connects(sources, target, max_hops=hops) is reachable
         assert engine.k_best_paths(sources, target, k=4, max_hops=hops) == engine.k_best_paths(sources, target, k=4, max_hops=hops)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.floats(0.001, 0.9)), min_size=1, max_size=120), st.floats(0.5, 1.0))
+def test_combine_parts_is_the_reference_noisy_or_largest_first(parts: list[tuple[int, float]], cap: float) -> None:
+    """Bit for bit what ``strength.combine`` computes on one tie's parts sorted largest first."""
+    groups = np.asarray([g for g, _ in parts], dtype=np.int64)
+    values = np.asarray([v for _, v in parts])
+    which, strength = combine_parts(groups, values, cap)
+    assert which.tolist() == sorted({g for g, _ in parts})
+    for group, got in zip(which.tolist(), strength.tolist()):
+        remaining = 1.0
+        for value in sorted((v for g, v in parts if g == group), reverse=True):
+            remaining *= 1.0 - value
+        assert got.hex() == min(1.0 - remaining, cap).hex()

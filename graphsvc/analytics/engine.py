@@ -240,33 +240,13 @@ class PathEngine:
         """
         if k <= 0:
             return []
-        if isinstance(target, str):
-            wanted = {target}
-        else:
-            try:
-                wanted = set(target)  # type: ignore[arg-type]
-            except TypeError:
-                wanted = {target}
-        blocked_ids = set(avoid) - wanted
-        index = self.index
-        target_list = sorted(index[t] for t in wanted if t in index)
-        if max_hops <= 0 or not target_list:
+        setup = self._setup(sources, target, max_hops, avoid)
+        if setup is None:
             return []
+        targets, target_set, blocked, bounds, starts, start_bounds = setup
         n = self._n
-        targets = np.asarray(target_list, dtype=np.int64)
-        target_set = set(target_list)
-
         forbidden = np.zeros(n, dtype=bool)
-        blocked = [index[b] for b in blocked_ids if b in index]
         forbidden[blocked] = True
-        blocked_set = set(blocked)
-        candidates = sorted({index[s] for s in set(sources) if s in index} - target_set - blocked_set)
-        # Sources and avoided people are never inside a path: the bounds go around them.
-        excluded = np.asarray(sorted(set(candidates) | blocked_set), dtype=np.int64)
-        bounds = self._hop_bounds(targets, max_hops - 1, excluded)
-        starts, start_bounds = self._start_bounds(candidates, bounds[max_hops - 1])
-        if not starts:
-            return []
         forbidden[starts] = True
         direct = self._direct_to_targets(targets) if drop_detours else None
 
@@ -359,7 +339,49 @@ class PathEngine:
         ids = self.ids
         return [RankedPath(tuple(ids[x] for x in p), cost) for cost, _, p in best]
 
+    def connects(
+        self, sources: Iterable[Hashable], target: Hashable | Iterable[Hashable], *, max_hops: int = 3, avoid: Iterable[Hashable] = ()
+    ) -> bool:
+        """Whether ``k_best_paths`` (any ``k``, detours dropped or not) finds at least one path.
+
+        That is whether some target is within ``max_hops`` ties of some source, going around
+        the other sources and the avoided: the hop bounds are finite exactly there, so no search
+        is needed. Dropping detours never empties the answer (shortcutting a detour gives a
+        shorter path that is valid too, and the shortest is no detour)."""
+        setup = self._setup(sources, target, max_hops, avoid)
+        return setup is not None
+
     # ------------------------------------------------------------------ helpers
+    def _setup(
+        self, sources: Iterable[Hashable], target: Hashable | Iterable[Hashable], max_hops: int, avoid: Iterable[Hashable]
+    ) -> tuple[np.ndarray, set[int], list[int], list[np.ndarray], list[int], list[float]] | None:
+        """(targets, target set, avoided, hop bounds, starts, their bounds), or None when no start
+        can reach a target."""
+        if isinstance(target, str):
+            wanted = {target}
+        else:
+            try:
+                wanted = set(target)  # type: ignore[arg-type]
+            except TypeError:
+                wanted = {target}
+        blocked_ids = set(avoid) - wanted
+        index = self.index
+        target_list = sorted(index[t] for t in wanted if t in index)
+        if max_hops <= 0 or not target_list:
+            return None
+        targets = np.asarray(target_list, dtype=np.int64)
+        target_set = set(target_list)
+        blocked = [index[b] for b in blocked_ids if b in index]
+        blocked_set = set(blocked)
+        candidates = sorted({index[s] for s in set(sources) if s in index} - target_set - blocked_set)
+        # Sources and avoided people are never inside a path: the bounds go around them.
+        excluded = np.asarray(sorted(set(candidates) | blocked_set), dtype=np.int64)
+        bounds = self._hop_bounds(targets, max_hops - 1, excluded)
+        starts, start_bounds = self._start_bounds(candidates, bounds[max_hops - 1])
+        if not starts:
+            return None
+        return targets, target_set, blocked, bounds, starts, start_bounds
+
     def _completions(self, node: int, after: np.ndarray, reachable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(neighbours that can still reach a target, their tie costs, their bounds ``after``)."""
         neighbours, tie_costs = self._row(node)
@@ -492,6 +514,19 @@ class HyperedgePathEngine(PathEngine):
         engine = HyperedgePathEngine(self.tie_index)
         engine._masked = {node: np.asarray(sorted(others), dtype=np.int64) for node, others in masked.items()}
         return engine
+
+    def connects(
+        self, sources: Iterable[Hashable], target: Hashable | Iterable[Hashable], *, max_hops: int = 3, avoid: Iterable[Hashable] = ()
+    ) -> bool:
+        # Left-out ties are honoured by the rows but not by the propagated bounds: those stay
+        # exact reachability only while every left-out tie touches a source or an avoided
+        # person (whom the bounds go around anyway), as the weak direct ties intros leave out do.
+        if self._masked:
+            index = self.index
+            outside = {index[x] for x in (*sources, *avoid) if x in index}
+            if not all(node in outside or others.size == 0 or set(others.tolist()) <= outside for node, others in self._masked.items()):
+                return bool(self.k_best_paths(sources, target, k=1, max_hops=max_hops, avoid=avoid))
+        return super().connects(sources, target, max_hops=max_hops, avoid=avoid)
 
     @property
     def tie_count(self) -> int:

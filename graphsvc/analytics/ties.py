@@ -43,16 +43,27 @@ def _decay(age_days: np.ndarray, dated: np.ndarray, weight_floor: tuple[float, f
 
 def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -> tuple[np.ndarray, np.ndarray]:
     """(distinct groups, strength of each): ``1 - prod(1 - value)`` over each group's values,
-    multiplied largest value first as ``strength.combine`` does, capped at ``max_strength``."""
+    multiplied largest value first as ``strength.combine`` does, capped at ``max_strength``.
+
+    Most groups of a row have one part (one event, or one direct pair), so the entries are
+    sorted by group alone and only the groups of several parts are ordered by value."""
     if not len(groups):
         return groups, np.empty(0)
-    order = np.lexsort((-values, groups))
+    order = np.argsort(groups, kind="stable")
     g = groups[order]
     v = values[order]
-    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    first = np.empty(len(g), dtype=bool)
+    first[0] = True
+    np.not_equal(g[1:], g[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
     lengths = np.diff(np.append(starts, len(g)))
-    remaining = 1.0 - v[starts]
     several = np.flatnonzero(lengths > 1)
+    if len(several):
+        counts = lengths[several]
+        owner = np.repeat(several, counts)
+        positions = np.repeat(starts[several] - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
+        v[positions] = v[positions][np.lexsort((-v[positions], owner))]
+    remaining = 1.0 - v[starts]
     step = 1
     while len(several):
         remaining[several] *= 1.0 - v[starts[several] + step]

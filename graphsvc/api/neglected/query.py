@@ -5,6 +5,7 @@ from datetime import datetime
 
 import strawberry
 
+from graphsvc.api.analytics_thread import run_analytics
 from graphsvc.analytics.neglected import NeglectedTie, NeglectKind as Kind, neglected_ties
 from graphsvc.api.context import Info
 from graphsvc.api.derived import per_view
@@ -37,7 +38,7 @@ class NeglectedQuery:
             lambda: service.resolve_people(ws, [member], "member") if member else service.store.member_ids(ws)
         )
         view = await ctx.loaders.view(as_of)
-        ranked = await asyncio.to_thread(per_view, view, "neglected", tuple(sorted(members)), lambda: neglected_ties(view, members))
+        ranked = await run_analytics(per_view, view, "neglected", tuple(sorted(members)), lambda: neglected_ties(view, members))
         items = [i for i in ranked if i.kind is kind] if kind is not None else ranked
         page = paginate(items, _key, "neglected", first, after)
         people = await ctx.loaders.people(sorted({i.person_id for i in page.items} | {i.member_id for i in page.items}))

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graphsvc.api.analytics_thread import run_analytics
 from graphsvc import model
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.pagination import Connection
@@ -71,7 +71,7 @@ class PersonType:
         from graphsvc.analytics.structure import reach
 
         view = await info.context.loaders.view(as_of)  # one per asOf for a whole page of people
-        return await asyncio.to_thread(reach, view, str(self.id), hops=max(1, min(hops, 4)))
+        return await run_analytics(reach, view, str(self.id), hops=max(1, min(hops, 4)))
 
     @strawberry.field(
         name="organizationRef",

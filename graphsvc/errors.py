@@ -11,7 +11,8 @@
     ├── Conflict                a change that contradicts what is known (merging two LinkedIn profiles)
     └── InvalidArgument         a request that cannot be answered as asked
         ├── JobNotRunning       cancelling an import job that is not running (finished, failed, cancelled)
-        └── InvalidManifest     an events manifest (``graphsvc import --events``) with bad rows; nothing was imported
+        ├── InvalidManifest     an events manifest (``graphsvc import --events``) with bad rows; nothing was imported
+        └── IllegalTransition   an intro request moved to a state its current state cannot reach
 
 The CLI and the API translate these into exit codes and GraphQL error codes at their edge;
 ``code`` is the stable machine-readable name both use.
@@ -76,3 +77,9 @@ class InvalidManifest(InvalidArgument):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or [message]
+
+
+class IllegalTransition(InvalidArgument):
+    """An intro request asked to move to a state its current state cannot reach (``graphsvc/intro_requests.py``)."""
+
+    code = "ILLEGAL_TRANSITION"

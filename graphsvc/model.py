@@ -181,3 +181,51 @@ class Token:
     created_at: datetime
     revoked_at: datetime | None = None
     expires_at: datetime | None = None  # None: until revoked
+
+
+class IntroState(str, Enum):
+    """Where an intro request stands (``graphsvc/intro_requests.py`` holds the state machine)."""
+
+    DRAFTED = "drafted"
+    ASKED_CONNECTOR = "asked_connector"
+    CONNECTOR_AGREED = "connector_agreed"
+    CONNECTOR_DECLINED = "connector_declined"
+    TARGET_OPTED_IN = "target_opted_in"
+    TARGET_DECLINED = "target_declined"
+    INTRODUCED = "introduced"
+    MET = "met"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class IntroTransition:
+    """One step of an intro request: the state it entered, when, and an optional note."""
+
+    state: IntroState
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IntroRequest:
+    """A request to be introduced: ``requester`` asks ``connector`` (the first hop of a chosen
+    path) to introduce them to ``target``. ``path`` is the path's evidence when it was made
+    (JSON-ready: ``IntroPath.to_dict()``), so the ask can be drafted later exactly as it was
+    seen. ``idempotency_key`` is unique per workspace: a retried creation finds the same request."""
+
+    id: str
+    idempotency_key: str
+    requester_id: str
+    connector_id: str
+    target_id: str
+    state: IntroState
+    created_at: datetime
+    updated_at: datetime
+    transitions: tuple[IntroTransition, ...]
+    path: dict = field(default_factory=dict)
+
+    def entered(self, state: IntroState) -> datetime | None:
+        """When the request (last) entered ``state``."""
+        found = [t.at for t in self.transitions if t.state is state]
+        return found[-1] if found else None

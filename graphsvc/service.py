@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from graphsvc.directory import Directory
     from graphsvc.model import Event
     from graphsvc.import_runs import ImportRuns
+    from graphsvc.intro_requests import FollowUp
+    from graphsvc.model import IntroRequest
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +290,9 @@ class Graphsvc:
         as_of: datetime | None = None,
         avoid: Iterable[str] = (),
         diverse: bool = False,
+        budgets: bool = True,
     ) -> IntroPaths:
+        """``budgets``: rank paths whose connector's ask budget is spent below the others (graphsvc/intro_requests.py)."""
         if not 1 <= k <= MAX_K:
             raise InvalidArgument(f"k must be between 1 and {MAX_K}")
         if not 1 <= max_hops <= MAX_HOPS:
@@ -321,6 +325,13 @@ class Graphsvc:
             view, self.people_lookup(workspace_id), sources, targets - set(sources), k=k, max_hops=max_hops,
             avoid=avoided, diverse=diverse,
         )
+        if budgets:
+            from graphsvc import intro_service
+
+            paths = intro_service.rank_by_budget(self, workspace_id, view.as_of, paths, k, lambda spent: rank_intro_paths(
+                view, self.people_lookup(workspace_id), sources, targets - set(sources), k=k, max_hops=max_hops,
+                avoid=avoided + spent, diverse=diverse,
+            )[0])
         status = IntroStatus.FOUND if paths or direct_tie else IntroStatus.NO_PATH
         return IntroPaths(status, view.as_of, target, [], paths, spof, len(targets), direct_tie)
 
@@ -339,7 +350,9 @@ class Graphsvc:
         items = neglected_ties(self.view(workspace_id, as_of), members)
         if kind is not None:
             items = [i for i in items if i.kind is kind]
-        return items[: min(max(first, 0), MAX_PAGE)]
+        from graphsvc import intro_service
+
+        return intro_service.with_open_asks(self, workspace_id, items[: min(max(first, 0), MAX_PAGE)])
 
     def brokers(self, workspace_id: str, *, as_of: datetime | None = None, first: int = 20, seed: int = 0) -> list[Broker]:
         return brokers(self.view(workspace_id, as_of), top=min(max(first, 0), MAX_PAGE), seed=seed)
@@ -348,10 +361,45 @@ class Graphsvc:
         return communities(self.view(workspace_id, as_of), seed=seed)
 
     def event_roi(self, workspace_id: str, *, as_of: datetime | None = None) -> list[EventRoi]:
-        return event_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id))
+        from graphsvc import intro_service
+
+        rows = event_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id))
+        return intro_service.roi_with_intros(self, workspace_id, events=rows)
 
     def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:
-        return channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
+        from graphsvc import intro_service
+
+        rows = channel_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), strong=strong)
+        return intro_service.roi_with_intros(self, workspace_id, channels=rows)
+
+    # intro requests: from a path to an introduction that happens (graphsvc/intro_requests.py) -------------
+    def request_intro(self, workspace_id: str, target: str, *, via: str | None = None, from_: str | None = None,
+                      idempotency_key: str | None = None, as_of: datetime | None = None) -> "IntroRequest":
+        """Draft an intro request from the best path to ``target`` (through ``via``); idempotent."""
+        from graphsvc import intro_service
+
+        return intro_service.request_intro(self, workspace_id, target, via=via, from_=from_, idempotency_key=idempotency_key, as_of=as_of)
+
+    def intro_request(self, workspace_id: str, request_id: str) -> "IntroRequest":
+        from graphsvc import intro_service
+
+        return intro_service.get_request(self, workspace_id, request_id)
+
+    def intro_requests(self, workspace_id: str, state: str | None = None) -> list["IntroRequest"]:
+        from graphsvc import intro_service
+
+        return intro_service.list_requests(self, workspace_id, state)
+
+    def update_intro_request(self, workspace_id: str, request_id: str, state: str, *, at: datetime | None = None, note: str = "") -> "IntroRequest":
+        """Record a step of an intro request (``IllegalTransition`` when its state cannot go there)."""
+        from graphsvc import intro_service
+
+        return intro_service.update_request(self, workspace_id, request_id, state, at=at, note=note)
+
+    def follow_ups(self, workspace_id: str, *, as_of: datetime | None = None, member: str | None = None) -> list["FollowUp"]:
+        from graphsvc import intro_service
+
+        return intro_service.follow_ups(self, workspace_id, as_of=as_of, member=member)
 
     # privacy and etiquette ------------------------------------------------------------------------
     def set_do_not_ask(self, workspace_id: str, person: str, do_not_ask: bool = True) -> Person:

@@ -5,6 +5,8 @@
   strength those ties reached by ``as_of``.
 * Per channel: how many of the team's strong ties (strength >= ``strong``) have evidence on
   that channel, and how many *started* there (the channel of their earliest dated evidence).
+* Both gain ``introductions``: the intro requests whose path rested on the event or channel
+  and that led to an introduction (set by the service from the requests, ``graphsvc/intro_service.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class EventRoi:
     followed_up: int  # people met who later interacted with a member
     strong_ties: int  # people met whose tie with a member reached ``strong``
     mean_strength: float  # mean of the best member tie of each person met
+    introductions: int = 0  # intro requests resting on this event that led to an introduction (graphsvc/intro_requests.py)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class ChannelRoi:
     channel: str
     strong_ties: int  # strong ties with evidence on this channel
     started_here: int  # strong ties whose earliest evidence is on this channel
+    introductions: int = 0  # intro requests resting on this channel that led to an introduction
 
 
 def best_ties(view: TieView, members: list[str]) -> dict[str, tuple[float, str]]:

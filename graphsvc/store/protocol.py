@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
 
-from graphsvc.model import Event, Evidence, ImportJob, Person, Reject, Sighting, Token, Workspace
+from graphsvc.model import Event, Evidence, ImportJob, IntroRequest, Person, Reject, Sighting, Token, Workspace
 
 
 class Store(Protocol):
@@ -200,6 +200,18 @@ class Store(Protocol):
         """An event merged into ``event_id``: its id (and its own aliases) find ``event_id`` from now on."""
 
     def event_aliases(self, workspace_id: str) -> dict[str, str]: ...
+
+    # intro requests (graphsvc/intro_requests.py); each write that changes one moves the data version
+    def add_intro_request(self, workspace_id: str, request: IntroRequest) -> IntroRequest:
+        """Write ``request`` unless one with its idempotency key exists; the stored one either way."""
+
+    def get_intro_request(self, workspace_id: str, request_id: str) -> IntroRequest | None: ...
+    def intro_requests(self, workspace_id: str) -> list[IntroRequest]:
+        """Every request of the workspace, newest first (then by id)."""
+
+    def save_intro_request(self, workspace_id: str, request: IntroRequest, steps_before: int) -> bool:
+        """Write the request's new state and transitions if it still has ``steps_before`` transitions
+        (compare-and-set); False when another writer moved it first."""
 
     def atomic(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...

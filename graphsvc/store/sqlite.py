@@ -22,6 +22,7 @@ from graphsvc.model import (
     Evidence,
     EvidenceKind,
     ImportJob,
+    IntroRequest,
     JobStatus,
     Person,
     Reject,
@@ -31,6 +32,7 @@ from graphsvc.model import (
     Workspace,
     stable_id,
 )
+from graphsvc.store.intro_rows import intro_request, path_json, transitions_json
 from graphsvc.store.search import (
     MIN_INDEXED, folded_search, like_pattern, record_text, record_text_json, search_variants, trigram_phrase,
 )
@@ -168,6 +170,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX import_journal_by_ref ON import_journal (workspace_id, kind, ref);
     CREATE TABLE event_aliases (workspace_id TEXT NOT NULL, alias TEXT NOT NULL, event_id TEXT NOT NULL,
         PRIMARY KEY (workspace_id, alias)) WITHOUT ROWID;
+    """,
+    # 13: intro requests (graphsvc/intro_requests.py): one row per request with its transitions and
+    #     the path it was made from (JSON); ``steps`` (the number of transitions) makes an update a
+    #     compare-and-set, and the idempotency key makes a retried creation find the same request
+    """
+    CREATE TABLE intro_requests (workspace_id TEXT NOT NULL, id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+        requester_id TEXT NOT NULL, connector_id TEXT NOT NULL, target_id TEXT NOT NULL, state TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, steps INTEGER NOT NULL, transitions TEXT NOT NULL,
+        path TEXT NOT NULL, PRIMARY KEY (workspace_id, id), UNIQUE (workspace_id, idempotency_key));
+    CREATE INDEX intro_requests_by_connector ON intro_requests (workspace_id, connector_id);
     """,
 ]
 
@@ -837,6 +849,7 @@ class SQLiteStore:
                 ("persons", "id"), ("person_search", "person_id"), ("person_keys", "person_id"), ("sightings", "person_id"), ("person_tags", "person_id"),
                 ("members", "person_id"), ("person_blocks", "person_id"), ("do_not_ask", "person_id"),
                 ("person_merges", "absorbed"), ("person_merges", "survivor"), ("distinct_people", "a"), ("distinct_people", "b"),
+                ("intro_requests", "requester_id"), ("intro_requests", "connector_id"), ("intro_requests", "target_id"),
             ):
                 self._db.execute(f"DELETE FROM {table} WHERE workspace_id = ? AND {column} IN ({marks})", args)
         self._db.executemany("INSERT OR IGNORE INTO forgotten_keys VALUES (?, ?)", [(workspace_id, h) for h in key_hashes])
@@ -974,3 +987,42 @@ class SQLiteStore:
 
     def event_aliases(self, workspace_id: str) -> dict[str, str]:
         return dict(self._db.execute("SELECT alias, event_id FROM event_aliases WHERE workspace_id = ?", (workspace_id,)).fetchall())
+
+    # intro requests (graphsvc/intro_requests.py) -------------------------------------------------------
+    _INTRO_COLUMNS = "id, idempotency_key, requester_id, connector_id, target_id, state, created_at, updated_at, transitions, path"
+
+    def _intro_requests(self, where: str, args: tuple) -> list[IntroRequest]:
+        names = self._INTRO_COLUMNS.split(", ")
+        rows = self._db.execute(f"SELECT {self._INTRO_COLUMNS} FROM intro_requests WHERE {where} ORDER BY created_at DESC, id", args)
+        return [intro_request(dict(zip(names, row))) for row in rows]
+
+    def add_intro_request(self, workspace_id: str, request: IntroRequest) -> IntroRequest:
+        with self.atomic():
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO intro_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (workspace_id, request.id, request.idempotency_key, request.requester_id, request.connector_id, request.target_id,
+                 request.state.value, _ts(request.created_at), _ts(request.updated_at), len(request.transitions),
+                 transitions_json(request), path_json(request)),
+            )
+            if cur.rowcount:
+                self._bump(workspace_id)
+            return self._intro_requests("workspace_id = ? AND idempotency_key = ?", (workspace_id, request.idempotency_key))[0]
+
+    def get_intro_request(self, workspace_id: str, request_id: str) -> IntroRequest | None:
+        found = self._intro_requests("workspace_id = ? AND id = ?", (workspace_id, request_id))
+        return found[0] if found else None
+
+    def intro_requests(self, workspace_id: str) -> list[IntroRequest]:
+        return self._intro_requests("workspace_id = ?", (workspace_id,))
+
+    def save_intro_request(self, workspace_id: str, request: IntroRequest, steps_before: int) -> bool:
+        with self.atomic():
+            cur = self._db.execute(
+                "UPDATE intro_requests SET state = ?, updated_at = ?, steps = ?, transitions = ? "
+                "WHERE workspace_id = ? AND id = ? AND steps = ?",
+                (request.state.value, _ts(request.updated_at), len(request.transitions), transitions_json(request),
+                 workspace_id, request.id, steps_before),
+            )
+            if cur.rowcount:
+                self._bump(workspace_id)
+            return bool(cur.rowcount)

@@ -61,3 +61,9 @@ CREATE CONSTRAINT api_token_hash IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.secret
 
 // tags a user puts on people: (:Person)-[:TAGGED]->(:Tag)
 CREATE CONSTRAINT tag_key IF NOT EXISTS FOR (t:Tag) REQUIRE (t.workspace, t.name) IS UNIQUE;
+
+// intro requests (graphsvc/intro_requests.py): one node each, found by id and by idempotency key
+CREATE CONSTRAINT intro_request_id IF NOT EXISTS FOR (r:IntroRequest) REQUIRE (r.workspace, r.id) IS UNIQUE;
+CREATE CONSTRAINT intro_request_key IF NOT EXISTS FOR (r:IntroRequest) REQUIRE (r.workspace, r.idempotencyKey) IS UNIQUE;
+// (:Person)-[:ASKED {request, state, at, target}]->(:Person): requester asked connector (the projection's)
+CREATE CONSTRAINT asked_request IF NOT EXISTS FOR ()-[a:ASKED]-() REQUIRE (a.workspace, a.request) IS UNIQUE;

@@ -112,6 +112,10 @@ class _Direct:
             tx.run("MATCH (k:IdentityKey {workspace: $ws}) WHERE k.person IN $ids DELETE k", ws=workspace_id, ids=ids).consume()
             tx.run("MATCH (d:DistinctPair {workspace: $ws}) WHERE d.a IN $ids OR d.b IN $ids DELETE d", ws=workspace_id, ids=ids).consume()
             tx.run(
+                "MATCH (r:IntroRequest {workspace: $ws}) WHERE r.requester IN $ids OR r.connector IN $ids OR r.target IN $ids DETACH DELETE r",
+                ws=workspace_id, ids=ids,
+            ).consume()
+            tx.run(
                 "MATCH (w:Workspace {id: $ws}) SET w.members = [m IN coalesce(w.members, []) WHERE NOT m IN $ids], "
                 "w.forgottenKeys = coalesce(w.forgottenKeys, []) + [h IN $hashes WHERE NOT h IN coalesce(w.forgottenKeys, [])], "
                 "w.dataVersion = coalesce(w.dataVersion, 0) + 1, w.generation = coalesce(w.generation, 0) + 1",

@@ -15,6 +15,7 @@ from graphsvc.store.neo4j.connection import _Connection, _guarded
 from graphsvc.store.neo4j.corrections import _Corrections
 from graphsvc.store.neo4j.direct import _Direct
 from graphsvc.store.neo4j.evidence import _Evidence
+from graphsvc.store.neo4j.intro_requests import _IntroRequests
 from graphsvc.store.neo4j.jobs import _Jobs
 from graphsvc.store.neo4j.knows import _Knows
 from graphsvc.store.neo4j.merges import _Merges
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from graphsvc.settings import Settings
 
 
-class Neo4jStore(_Connection, _Schema, _Blocks, _People, _Evidence, _Jobs, _Merges, _Direct, _Knows, _Corrections):
+class Neo4jStore(_Connection, _Schema, _Blocks, _People, _Evidence, _Jobs, _Merges, _Direct, _Knows, _Corrections, _IntroRequests):
     """A ``Store`` on Neo4j 5 (Community or Enterprise) through the official driver.
 
     ``after_import(workspace_id)`` is called after the commit of any block that saved a job of

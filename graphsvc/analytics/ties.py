@@ -72,6 +72,25 @@ def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -
     return g[starts], np.minimum(1.0 - remaining, max_strength)
 
 
+def _csr_positions(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of ``rows``' entries in a CSR (concatenated) and each row's length."""
+    first = ptr[rows]
+    lengths = ptr[rows + 1] - first
+    total = int(lengths.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64), lengths
+    return np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64), lengths
+
+
+def _segment_min(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Per segment ``values[ptr[i]:ptr[i + 1]]`` its minimum (inf for an empty segment)."""
+    result = np.full(len(ptr) - 1, np.inf)
+    filled = np.flatnonzero(ptr[1:] > ptr[:-1])
+    if len(filled):
+        result[filled] = np.minimum.reduceat(values, ptr[filled])
+    return result
+
+
 class Ties:
     """The ties of one workspace at one ``as_of`` (read-only after construction but for its row cache)."""
 
@@ -109,6 +128,7 @@ class Ties:
             self.organization_ok &= np.where(a.organization >= 0, org_size[np.maximum(a.organization, 0)] >= 2, False)
         self._shared_bounds: np.ndarray | None = None
         self._pair_costs: np.ndarray | None = None
+        self._partner_cost: np.ndarray | None = None
         self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._row_entries = 0
         self._lock = threading.Lock()
@@ -306,35 +326,38 @@ class Ties:
         direct channel has the exact cost, and the minimum over channels is what counts. An
         event also reaches its own attendees (harmless: callers keep ``min(values, ...)``)."""
         a = self.arrays
-        result = np.full(a.n, np.inf)
-        costs = self.direct_pair_costs()
-        tied = np.flatnonzero(costs < np.inf)
-        if len(tied):
-            pa, pb, c = a.pair_a[tied], a.pair_b[tied], costs[tied]
-            np.minimum.at(result, pa, c + values[pb])
-            np.minimum.at(result, pb, c + values[pa])
         sb = self.shared_lower_bounds()
         with_sb = sb + values
+        # along direct pairs, from the people with a finite value only (a ball around the targets)
+        result = np.full(a.n, np.inf)
+        finite = np.flatnonzero(values < np.inf)
+        positions, lengths = _csr_positions(a.partner_ptr, finite)
+        if len(positions):
+            np.minimum.at(result, a.partner[positions], self._partner_costs()[positions] + np.repeat(values[finite], lengths))
         plain = np.full(a.n, np.inf)
         bounded = np.full(a.n, np.inf)
-        groups: list[tuple[np.ndarray, np.ndarray, int]] = []
-        n_events = len(a.event_ids)
-        if n_events:
-            owner = np.repeat(np.arange(n_events, dtype=np.int64), np.diff(a.event_people_ptr))
-            ok = self.event_ok[owner]
-            groups.append((a.event_people[ok], owner[ok], n_events))
-        orgs = len(a.organization_ptr) - 1
-        if orgs > 0:
-            who = np.flatnonzero(self.organization_ok)
-            groups.append((who, a.organization[who], orgs))
-        for people, group, size in groups:
-            best_plain = np.full(size, np.inf)
-            best_bounded = np.full(size, np.inf)
-            np.minimum.at(best_plain, group, values[people])
-            np.minimum.at(best_bounded, group, with_sb[people])
-            np.minimum.at(plain, people, best_plain[group])
-            np.minimum.at(bounded, people, best_bounded[group])
+        if len(a.event_ids):
+            # per event the least value among its attendees, then per person over their events
+            closed = np.where(self.event_ok, 0.0, np.inf)
+            best_plain = _segment_min(values[a.event_people], a.event_people_ptr) + closed
+            best_bounded = _segment_min(with_sb[a.event_people], a.event_people_ptr) + closed
+            plain = _segment_min(best_plain[a.person_events], a.person_events_ptr)
+            bounded = _segment_min(best_bounded[a.person_events], a.person_events_ptr)
+        if len(a.organization_ptr) > 1:
+            members = a.organization_people
+            org_plain = _segment_min(values[members], a.organization_ptr)
+            org_bounded = _segment_min(with_sb[members], a.organization_ptr)
+            own = np.maximum(a.organization, 0)
+            ok = self.organization_ok
+            plain = np.minimum(plain, np.where(ok, org_plain[own], np.inf))
+            bounded = np.minimum(bounded, np.where(ok, org_bounded[own], np.inf))
         return np.minimum(result, np.maximum(sb + plain, bounded))
+
+    def _partner_costs(self) -> np.ndarray:
+        """The exact cost of each entry of the partner CSR (``arrays.partner``, by person)."""
+        if self._partner_cost is None:
+            self._partner_cost = self.direct_pair_costs()[self.arrays.partner_pair]
+        return self._partner_cost
 
     # ------------------------------------------------------------------ ties that matter for structure
     def warm_pairs(self, max_event_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -766,7 +766,7 @@ def roi(
         False, "--json", help="Print the GraphQL eventRoi (a connection: totalCount, pageInfo, its first 100 edges) and channelRoi shapes."
     ),
 ) -> None:
-    """What each event and each channel produced: people met, follow-ups, strong ties."""
+    """What each event and each channel produced: people met, follow-ups, strong ties, introductions that happened."""
     from rich.table import Table
 
     from graphsvc.api.local import ROI
@@ -777,14 +777,14 @@ def roi(
         _print_json(_query(ROI, {**variables, "after": None}))
         return
     data, events = _query_pages(ROI, variables, "eventRoi")  # every event, as before eventRoi paged
-    table = Table("event", "date", "size", "met", "followed up", "strong ties", "mean strength")
+    table = Table("event", "date", "size", "met", "followed up", "strong ties", "mean strength", "intros")
     for row in events:
         table.add_row(safe(row["name"]), (row["startsAt"] or "")[:10], str(row["size"]), str(row["peopleMet"]), str(row["followedUp"]),
-                      str(row["strongTies"]), f"{row['meanStrength']:.2f}")
+                      str(row["strongTies"]), f"{row['meanStrength']:.2f}", str(row["introductions"]))
     console.print(table)
-    table = Table("channel", "strong ties", "started here")
+    table = Table("channel", "strong ties", "started here", "intros")
     for row in data["channelRoi"]:
-        table.add_row(row["channel"], str(row["strongTies"]), str(row["startedHere"]))
+        table.add_row(row["channel"], str(row["strongTies"]), str(row["startedHere"]), str(row["introductions"]))
     console.print(table)
 
 

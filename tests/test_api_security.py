@@ -72,6 +72,11 @@ def two_workspaces(tmp_path: Path) -> dict[str, Any]:
         "organization": next(o.id for o in service.directory(beta).organizations.values() if o.name == "Bcorp"),
         "event": next(e.id for e in view.snap.events.values() if e.name == "B Dinner"),
     }
+    # an intro request of beta's, closed (its subscription ends after one message)
+    beta_request = service.request_intro(beta, "Tara Voss")
+    service.update_intro_request(beta, beta_request.id, "withdrawn")
+    beta_ids.add(beta_request.id)
+    beta_only["introRequest"] = beta_request.id
     app = create_app(service)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     yield {"service": service, "app": app, "client": client, "spaces": spaces, "beta_ids": beta_ids, "beta_job": job.id, "beta_only": beta_only, "files": files}
@@ -87,6 +92,8 @@ def _sample_args(field_name: str, args: dict[str, Any], beta: dict[str, Any], pe
         values["id"] = beta["job"]
     if field_name in ("organization", "event"):
         values["id"] = beta[field_name]
+    if field_name in ("introRequest", "introRequestChanged"):
+        values["id"] = beta["introRequest"]
     rendered = []
     for name, arg in args.items():
         required = isinstance(arg.type, GraphQLNonNull) and arg.default_value is None
@@ -112,7 +119,7 @@ def test_every_root_query_field_called_as_another_workspace_returns_nothing_of_i
         leaked = {m for m in markers if m in response.text}
         assert not leaked, f"{name} leaked {leaked}: {response.text[:500]}"
         # The same call as beta does see beta's data for the lookups (the test is not vacuous).
-        if name in ("person", "importJob", "organization", "event"):
+        if name in ("person", "importJob", "organization", "event", "introRequest"):
             own = _post(env["client"], {"query": query}, env["spaces"]["beta"]["admin"]).json()
             assert own["data"][name] is not None, name
 
@@ -166,6 +173,13 @@ def test_every_mutation_called_as_another_workspace_changes_nothing_of_it(two_wo
             }[name]
             response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND", response.text
+        elif name == "requestIntro":
+            response = _post(env["client"], {"query": 'mutation { requestIntro(to: "Beatrix Onlyinb") { id } }'}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT", response.text
+        elif name == "updateIntroRequest":
+            document = f'mutation {{ updateIntroRequest(id: "{env["beta_only"]["introRequest"]}", state: ASKED_CONNECTOR) {{ id }} }}'
+            response = _post(env["client"], {"query": document}, env["spaces"]["alpha"]["admin"])
+            assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND", response.text
         elif name == "revokeToken":
             response = _post(env["client"], {"query": f'mutation {{ revokeToken(id: "{beta_token_id}") }}'}, env["spaces"]["alpha"]["admin"])
             assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -195,7 +209,7 @@ def test_every_subscription_called_as_another_workspace_returns_nothing_of_it(tw
             return messages
 
     for name, field in fields.items():
-        args = _sample_args(name, field.args, {"job": env["beta_job"]}, beta_person.id)
+        args = _sample_args(name, field.args, {"job": env["beta_job"], "introRequest": env["beta_only"]["introRequest"]}, beta_person.id)
         query = f"subscription {{ {name}{args} {_selection(field.type)} }}"
         messages = asyncio.run(subscribe(query, env["spaces"]["alpha"]["admin"]))
         text = json.dumps([m.get("payload", {}).get("data") for m in messages])  # the error echoes the id asked for, nothing else

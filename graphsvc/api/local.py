@@ -67,9 +67,9 @@ ROI = """
 query Roi($first: Int!, $after: String, $asOf: DateTime, $strong: Float!) {
   eventRoi(first: $first, after: $after, asOf: $asOf) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength } }
+    edges { cursor node { eventId name startsAt kind size peopleMet followedUp strongTies meanStrength introductions } }
   }
-  channelRoi(asOf: $asOf, strong: $strong) { channel strongTies startedHere }
+  channelRoi(asOf: $asOf, strong: $strong) { channel strongTies startedHere introductions }
 }"""
 
 DUPLICATES = """

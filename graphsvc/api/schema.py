@@ -25,6 +25,9 @@ from graphsvc.api.events.query import EventsQuery
 from graphsvc.api.imports.mutations import ImportsMutation
 from graphsvc.api.imports.query import ImportsQuery
 from graphsvc.api.imports.subscription import ImportsSubscription
+from graphsvc.api.intro_requests.mutations import IntroRequestsMutation
+from graphsvc.api.intro_requests.query import IntroRequestsQuery
+from graphsvc.api.intro_requests.subscription import IntroRequestsSubscription
 from graphsvc.api.intros.query import IntrosQuery
 from graphsvc.api.limits import ArgumentLimits
 from graphsvc.api.loaders import FreshLoadersPerOperation
@@ -52,17 +55,17 @@ CACHED_DOCUMENTS = 256
 
 
 @strawberry.type
-class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery, RoiQuery, ImportsQuery, TokensQuery, DuplicatesQuery, OrganizationsQuery, EventsQuery):
+class Query(PeopleQuery, IntrosQuery, TiesQuery, NeglectedQuery, StructureQuery, RoiQuery, ImportsQuery, TokensQuery, DuplicatesQuery, OrganizationsQuery, EventsQuery, IntroRequestsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(ImportsMutation, PeopleMutation, TiesMutation, TokensMutation, DuplicatesMutation, EventsMutation):
+class Mutation(ImportsMutation, PeopleMutation, TiesMutation, TokensMutation, DuplicatesMutation, EventsMutation, IntroRequestsMutation):
     pass
 
 
 @strawberry.type
-class Subscription(ImportsSubscription):
+class Subscription(ImportsSubscription, IntroRequestsSubscription):
     pass
 
 

@@ -12,6 +12,7 @@ from graphsvc.api.derived import per_view
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.neglected.types import NeglectedTieConnection, NeglectedTieType, NeglectKind
 from graphsvc.api.pagination import Connection, paginate
+from graphsvc.intro_service import with_open_asks
 
 #: The ranking's own order: kinds in their order, then highest score, then person and member.
 KINDS = list(Kind)
@@ -44,6 +45,9 @@ class NeglectedQuery:
         people = await ctx.loaders.people(sorted({i.person_id for i in page.items} | {i.member_id for i in page.items}))
         found = {p.id: p for p in people if p is not None}
         shown = [(c, i) for c, i in zip(page.cursors, page.items) if i.person_id in found and i.member_id in found]
+        # a tie that is party to an open intro request says so (graphsvc/intro_service.py)
+        asked = await asyncio.to_thread(with_open_asks, service, ws, [i for _, i in shown])
+        shown = [(c, i) for (c, _), i in zip(shown, asked)]
         return Connection.of(
             [NeglectedTieType.from_model(i, found) for _, i in shown], [c for c, _ in shown], page.total, page.has_next
         )

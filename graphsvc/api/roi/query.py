@@ -11,6 +11,7 @@ from graphsvc.api.context import Info
 from graphsvc.api.derived import per_view
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.pagination import Connection, paginate
+from graphsvc.intro_requests import intro_outcomes
 from graphsvc.api.roi.types import ChannelRoiType, EventRoiConnection, EventRoiType
 
 #: An event's place in eventRoi, which lists the most recent first: (dated, start, event id), largest first.
@@ -40,6 +41,7 @@ class RoiQuery:
             lambda: sorted(event_roi(view, members), key=lambda r: _key(view, r), reverse=True),  # the order event_roi gives
         )
         page = paginate(rows, lambda r: _key(view, r), "event-roi", first, after, descending=True)
+        by_event, _ = intro_outcomes(await asyncio.to_thread(ctx.service.store.intro_requests, ctx.workspace_id))
         nodes = []
         for r in page.items:
             event = view.snap.events.get(r.event_id)
@@ -47,6 +49,7 @@ class RoiQuery:
                 event_id=strawberry.ID(r.event_id), name=event.name if event else r.event_id,
                 starts_at=event.starts_at if event else None, kind=event.kind if event else "", size=r.size,
                 people_met=r.people_met, followed_up=r.followed_up, strong_ties=r.strong_ties, mean_strength=r.mean_strength,
+                introductions=by_event.get(r.event_id, 0),
             ))
         return Connection.of(nodes, page.cursors, page.total, page.has_next)
 
@@ -58,6 +61,6 @@ class RoiQuery:
     async def channel_roi(self, info: Info, strong: float = 0.3, as_of: datetime | None = None) -> list[ChannelRoiType]:
         ctx = info.context
         return [
-            ChannelRoiType(channel=r.channel.upper(), strong_ties=r.strong_ties, started_here=r.started_here)
+            ChannelRoiType(channel=r.channel.upper(), strong_ties=r.strong_ties, started_here=r.started_here, introductions=r.introductions)
             for r in await asyncio.to_thread(lambda: ctx.service.channel_roi(ctx.workspace_id, as_of=as_of, strong=strong))
         ]

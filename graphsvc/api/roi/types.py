@@ -18,6 +18,7 @@ class EventRoiType:
     followed_up: int = strawberry.field(description="People met who later interacted with a member.")
     strong_ties: int
     mean_strength: float
+    introductions: int = strawberry.field(default=0, description="Intro requests whose path rested on this event that led to an introduction.")
 
 
 @strawberry.type(name="ChannelRoi", description="How many of the team's strong ties a channel carries, and how many started there.")
@@ -25,6 +26,7 @@ class ChannelRoiType:
     channel: str
     strong_ties: int
     started_here: int
+    introductions: int = strawberry.field(default=0, description="Intro requests whose path rested on this channel that led to an introduction.")
 
 
 EventRoiConnection = Connection[EventRoiType]

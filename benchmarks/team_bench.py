@@ -48,8 +48,10 @@ Everything is seeded (``--seed``) and local (127.0.0.1). Steps (``--steps``, in 
     keeps running for the next two steps; its peak RSS (``VmHWM``) is read before it stops.
 ``load``
     ``--clients`` concurrent clients (asyncio + httpx, one connection each) ask ``--queries``
-    ``introPaths(to:, k: 3, asOf:)`` over varied targets, back to back; p50/p95/p99, throughput,
-    answer statuses and errors.
+    ``introPaths(to:, k: 3, asOf:)`` over varied targets: first paced (started on a schedule,
+    ``--paced-rate`` per second over all clients: a team asking at its own pace), then back to
+    back (each client asks again as soon as it is answered: saturation, where latency is the
+    queue); p50/p95/p99, throughput, answer statuses and errors of each.
 ``structure``
     ``neglectedTies``, ``brokers`` and ``communities`` (first page, ``asOf``), twice each (first
     and repeated call).
@@ -818,13 +820,19 @@ def step_serve(server: Server, truth: dict[str, Any], args: argparse.Namespace) 
     return result
 
 
-def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace, rate: float = 0.0) -> dict[str, Any]:
+    """``rate`` 0: every client asks again as soon as it has its answer (saturation: latency is
+    then the queue, 50 clients / throughput by Little's law). ``rate`` > 0: the queries are
+    started on a schedule, ``rate`` per second over all clients (a team's people asking, each
+    at their own pace); latency is then the service time plus whatever queue the load builds."""
     import httpx
 
     targets = [t["email"] for t in truth["targets"]]
     queries = [targets[i % len(targets)] for i in range(args.queries)]
+    schedule: list[float] = []
     samples: list[tuple[float, str]] = []
     statuses: dict[str, int] = {}
+    phase_began = [0.0]
 
     async def client_loop(queue: asyncio.Queue[str]) -> None:
         async with httpx.AsyncClient(base_url=server.base, limits=httpx.Limits(max_connections=1)) as client:
@@ -833,6 +841,10 @@ def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace) -
                     target = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
+                if rate:
+                    due = schedule.pop(0) - (time.perf_counter() - phase_began[0])
+                    if due > 0:
+                        await asyncio.sleep(due)
                 began = time.perf_counter()
                 error = ""
                 try:
@@ -852,9 +864,11 @@ def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace) -
 
     async def run() -> float:
         queue: asyncio.Queue[str] = asyncio.Queue()
-        for q in queries:
+        for i, q in enumerate(queries):
             queue.put_nowait(q)
-        began = time.perf_counter()
+            if rate:
+                schedule.append(i / rate)
+        began = phase_began[0] = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(client_loop(queue) for _ in range(args.clients))), timeout=args.timeout)
         return time.perf_counter() - began
 
@@ -868,7 +882,7 @@ def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace) -
     for _, e in samples:
         if e:
             errors[e] = errors.get(e, 0) + 1
-    return {"clients": args.clients, "queries": len(queries), "distinct_targets": len(set(queries)), "answered": len(samples),
+    return {"clients": args.clients, "rate": rate, "queries": len(queries), "distinct_targets": len(set(queries)), "answered": len(samples),
             "seconds": seconds, "timed_out": timed_out, "throughput_rps": len(samples) / seconds if seconds else 0,
             "latency_ms": stats(ok), "statuses": statuses, "errors": errors}
 
@@ -973,10 +987,13 @@ def print_table(report: dict[str, Any]) -> None:
         rows.append(("server start -> /healthz; -> first introPaths answer",
                      f"{srv.get('healthz_s', float('nan')):.2f} s; {first} ({len(srv.get('attempts', []))} attempt(s))"))
         rows.append(("server peak RSS", f"{srv.get('peak_rss_mb', float('nan')):.0f} MiB"))
-    load = s.get("load")
-    if load:
+    for key in ("load", "load_paced"):
+        load = s.get(key)
+        if not load:
+            continue
         lat = load["latency_ms"]
-        rows.append((f"introPaths, {load['clients']} clients, {load['queries']} queries ({load['distinct_targets']} targets)",
+        pace = f", paced at {load['rate']:g} req/s" if load.get("rate") else ", back to back"
+        rows.append((f"introPaths, {load['clients']} clients{pace}, {load['queries']} queries ({load['distinct_targets']} targets)",
                      (f"p50 {lat['p50']:.0f} / p95 {lat['p95']:.0f} / p99 {lat['p99']:.0f} ms, {load['throughput_rps']:.1f} req/s" if lat else "no answer")
                      + (f", errors {load['errors']}" if load["errors"] else "") + (" (timed out)" if load["timed_out"] else "")))
     struct = s.get("structure")
@@ -1017,6 +1034,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default=AS_OF)
     parser.add_argument("--intro-runs", type=int, default=3)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--paced-rate", type=float, default=20.0,
+                        help="the paced load phase's queries per second over all clients (0: no paced phase)")
     parser.add_argument("--queries", type=int, default=250)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per step (per intro run, server start, load, each structure query)")
     parser.add_argument("--import-timeout", type=float, default=3600)
@@ -1095,7 +1114,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  healthz {serve.get('healthz_s', float('nan')):.2f} s, first introPaths {serve.get('first_intro_s', 'none')}", flush=True)
             if "first_intro_s" in serve:
                 if "load" in steps:
-                    print(f"  load: {args.clients} clients, {args.queries} queries", flush=True)
+                    # paced first, so its questions meet the rows as cold as a new server has them
+                    if args.paced_rate:
+                        print(f"  load: {args.clients} clients paced at {args.paced_rate:g} req/s, {args.queries} queries", flush=True)
+                        results["load_paced"] = step_load(server, truth, args, rate=args.paced_rate)
+                        print(f"  {results['load_paced']['latency_ms']}", flush=True)
+                    print(f"  load: {args.clients} clients back to back, {args.queries} queries", flush=True)
                     results["load"] = step_load(server, truth, args)
                     lat = results["load"]["latency_ms"]
                     print(f"  {lat}", flush=True)

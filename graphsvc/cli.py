@@ -1060,6 +1060,10 @@ def schema() -> None:
     sys.stdout.write(sdl())
 
 
+from graphsvc.cli_asks import register as _register_asks  # noqa: E402  (ask, asks, follow-ups: intro requests)
+
+_register_asks(app)
+
 for _typer in (app, token_app, neo4j_app):
     _typer.rich_markup_mode = None
     _typer.info.cls = _Group

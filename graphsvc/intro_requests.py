@@ -151,7 +151,7 @@ def _first(person: Person) -> str:
 
 
 def _role(person: Person) -> str:
-    if person.title and person.organization:
+    if person.title and person.organization and person.organization.casefold() not in person.title.casefold():
         return f"{person.title} at {person.organization}"
     return person.title or person.organization
 
@@ -162,9 +162,9 @@ def draft_ask(request: IntroRequest, people: dict[str, Person]) -> AskDraft:
     hops = request.path.get("path", {}).get("hops", [])
     why = []
     if hops:
-        why += [f"You and I: {e['description']}" for e in hops[0].get("evidence", [])[:3]]
+        why += [f"you and me: {e['description']}" for e in hops[0].get("evidence", [])[:3]]
     if len(hops) > 1:
-        why += [f"You and {target.display_name}: {e['description']}" for e in hops[1].get("evidence", [])[:3]]
+        why += [f"you and {hops[1]['to']['name']}: {e['description']}" for e in hops[1].get("evidence", [])[:3]]
     shared = list(request.path.get("shared", []))
     role = _role(requester)
     target_role = _role(target)
@@ -183,7 +183,7 @@ def draft_ask(request: IntroRequest, people: dict[str, Person]) -> AskDraft:
         "introduce us if they are happy to; a no is fine.",
     ]
     if why:
-        lines += ["", f"Why I am asking you: {'; '.join(why)}."]
+        lines += ["", "Why I am asking you:", *(f"- {w}" for w in why)]
     lines += ["", "A short note you can forward as it is:", "", blurb, "", "Thank you,", requester.display_name]
     text = "\n".join(lines)
     email = connector.emails[0] if connector.emails else ""

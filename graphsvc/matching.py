@@ -21,6 +21,8 @@ nobody else in the workspace has that name     +1.0
 two or more others have that name              -1.0
 same organization                              +2.0
 different organizations, both known            -2.0
+... one side's named by address books only     -1.0
+(``ADDRESS_BOOKS``: maybe a former employer)
 a work address at the other's organization      +1.5
 two different work addresses                   -1.5
 two different personal addresses (gmail.com,   -1.0
@@ -32,6 +34,8 @@ a shared event or acquaintance (not a          +1.0
 workspace member: members know everyone)
 different middle names or initials (I. and     -4.0
 H.; none on one side is no conflict)
+the same middle name or initial on both        +1.0
+sides ("Jonathan A." twice)
 two keyed rows of one attendee list or         -4.0
 address book (``LIST_FORMATS``)
 ============================================  ========
@@ -204,6 +208,10 @@ class Profile:
     #: (``LIST_FORMATS``) they were rows of: filled only when needed (``merging``), None until then.
     keyed: set[str] = field(default_factory=set)
     lists: frozenset[str] | None = None
+    #: Its records, and which kinds of source (``source_format``) named each of its organizations:
+    #: filled only when it could change a decision (``merging``), None until then.
+    records: set[str] = field(default_factory=set)
+    organization_sources: dict[str, frozenset[str]] | None = None
 
     def add_name(self, first: str, last: str, display: str) -> None:
         parts = name_parts(first, last, display)
@@ -224,11 +232,57 @@ LIST_FORMATS = frozenset({"signin_sheet", "eventbrite", "luma", "zoom", "meetup"
 #: name, organization and address together add (at most 6.4), so neither ever merges
 #: automatically; a pair with strong evidence besides is still listed as a possible duplicate.
 APART = 4.0
+#: Both names give a middle name or initial, and the same one ("Jonathan A. Janssen" twice).
+MIDDLE_AGREES = 1.0
+#: Address books: an entry is written when two people meet and seldom updated, so the organization
+#: it gives may be a former employer (a job change), while a LinkedIn profile or an attendee list
+#: says where someone is now. Different organizations when one side's come from address books
+#: only take off ``DIFFERENT_ORGANIZATIONS_BOOK`` instead of ``DIFFERENT_ORGANIZATIONS``.
+ADDRESS_BOOKS = frozenset({"google_contacts", "vcard"})
+DIFFERENT_ORGANIZATIONS = 2.0
+DIFFERENT_ORGANIZATIONS_BOOK = 1.0
+
+
+def from_address_book(profile: Profile) -> bool:
+    """Whether every organization of ``profile`` was named by address books only, and no work
+    address of theirs is at one of them (which says the entry is current). Known once
+    ``organization_sources`` is filled; unknown is False."""
+    sources = profile.organization_sources
+    return (
+        sources is not None and bool(profile.organizations)
+        and all(bool(sources.get(o)) and sources[o] <= ADDRESS_BOOKS for o in profile.organizations)
+        and not _at_organization(_work_domains(profile), profile.organizations)
+    )
+
+
+def could_reach(a: Profile, b: Profile, found: MatchScore, threshold: float) -> bool:
+    """Whether ``found`` (``score(a, b)``) reaches ``threshold``, or could once the sources of
+    their organizations are read (``organization_sources``: an address book's is weaker evidence)."""
+    if found.conflict:
+        return False
+    if found.points >= threshold:
+        return True
+    unread = a.organization_sources is None or b.organization_sources is None
+    return unread and "different organizations" in found.reasons and (
+        found.points + DIFFERENT_ORGANIZATIONS - DIFFERENT_ORGANIZATIONS_BOOK >= threshold
+    )
 
 
 def same_list(a: Profile, b: Profile) -> bool:
     """Whether ``a`` and ``b`` each hold a keyed row of one list (``LIST_FORMATS``): two people."""
     return bool(a.lists and b.lists and not a.lists.isdisjoint(b.lists))
+
+
+def middles_agree(a: Profile, b: Profile) -> str:
+    """The middle name or initial that a pair of agreeing names of ``a`` and ``b`` both give, or ""
+    ("Jonathan A. Janssen" and "Jonathan A. Janssen"; "Ana M." and "Ana María" agree on "m")."""
+    for x in a.names:
+        if not x.middle:
+            continue
+        for y in b.names:
+            if y.middle and not middle_names_conflict(x.middle, y.middle) and _name_points(x, y)[0] > 0:
+                return min(x.middle + y.middle, key=len)
+    return ""
 
 
 def middles_differ(a: Profile, b: Profile) -> str:
@@ -421,8 +475,11 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
         elif _at_organization(domains_a, b.organizations) or _at_organization(domains_b, a.organizations):
             points += 1.0  # another organization in one source, but a work address at the other's: a job change
             reasons.append("a work e-mail at the other's organization")
+        elif from_address_book(a) or from_address_book(b):
+            points -= DIFFERENT_ORGANIZATIONS_BOOK  # an address book's may be a former employer
+            reasons.append("different organizations, one from an address book")
         else:
-            points -= 2.0
+            points -= DIFFERENT_ORGANIZATIONS
             reasons.append("different organizations")
     personal_a, personal_b = _personal_of(frozenset(a.emails)), _personal_of(frozenset(b.emails))
     if personal_a and personal_b and personal_a.isdisjoint(personal_b):
@@ -464,6 +521,11 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
     if middles:
         points -= APART
         reasons.append(f"different middle names ({middles})")
+    elif agreed := middles_agree(a, b):
+        # Both give a middle name or initial, and the same one: most names have none shown, and
+        # namesakes seldom share one (one in twenty for an initial), so it is more than the name.
+        points += MIDDLE_AGREES
+        reasons.append(f"same middle name or initial ({agreed})")
     if same_list(a, b):
         points -= APART
         reasons.append("two rows of one list with different addresses")

@@ -20,10 +20,11 @@ from graphsvc.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
 from graphsvc.identity import NAME_KEYS, SINGLE_VALUED, ensure_blocks
 from graphsvc.matching import (
-    LIST_FORMATS, MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points, blocking_keys, middles_differ,
-    name_parts, same_list, score,
+    AUTO_MERGE, CANDIDATE, LIST_FORMATS, MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points,
+    blocking_keys, could_reach, middles_agree, middles_differ, name_parts, same_list, score,
 )
-from graphsvc.model import Person
+from graphsvc.model import Person, Sighting
+from graphsvc.normalise import normalise_organization
 from graphsvc.store.protocol import Store
 
 
@@ -113,6 +114,7 @@ class _Workspace:
         self.members = set(store.member_ids(workspace_id))
         self.contexts = contexts or {}
         self.profiles: dict[str, Profile] = {}
+        self._sightings: dict[str, list[Sighting]] = {}
 
     def canonical(self, record: str) -> str:
         return self.clusters.canonical(record)
@@ -143,6 +145,7 @@ class _Workspace:
     def _add_record(
         self, profile: Profile, record: Person, keys: list[tuple[str, str]] | None = None, organizations: Iterable[str] = ()
     ) -> None:
+        profile.records.add(record.id)
         profile.add_name(record.first_name, record.last_name, record.display_name)
         profile.add_organization(record.organization)
         for organization in organizations:  # what its rows said: a record keeps its first employer, not a new one
@@ -156,13 +159,33 @@ class _Workspace:
             if kind not in NAME_KEYS:
                 profile.keyed.add(record.id)
 
+    def sightings_of(self, record: str) -> list[Sighting]:
+        if record not in self._sightings:
+            self._sightings[record] = self.store.sightings(self.ws, record)
+        return self._sightings[record]
+
     def fill_lists(self, profiles: Iterable[Profile]) -> None:
-        """``Profile.lists`` of those not filled yet: read only for the few pairs that could merge."""
+        """``Profile.lists`` and ``organization_sources`` of those not filled yet: read only for the
+        few pairs that could merge."""
         for profile in profiles:
             if profile.lists is None:
                 profile.lists = frozenset(
-                    s.job_id for record in sorted(profile.keyed) for s in self.store.sightings(self.ws, record) if s.source_format in LIST_FORMATS
+                    s.job_id for record in sorted(profile.keyed) for s in self.sightings_of(record) if s.source_format in LIST_FORMATS
                 )
+            self.fill_sources([profile])
+
+    def fill_sources(self, profiles: Iterable[Profile]) -> None:
+        """``Profile.organization_sources`` of those not filled yet (which kinds of source named
+        each organization: an address book's alone may be a former employer)."""
+        for profile in profiles:
+            if profile.organization_sources is None:
+                sources: dict[str, set[str]] = {}
+                for record in sorted(profile.records):
+                    for s in self.sightings_of(record):
+                        organization = normalise_organization(s.organization) if s.organization else ""
+                        if organization:
+                            sources.setdefault(organization, set()).add(s.source_format)
+                profile.organization_sources = {o: frozenset(f) for o, f in sources.items()}
 
     def are_distinct(self, a: str, b: str) -> bool:
         ra, rb = self.clusters.records_of(a), self.clusters.records_of(b)
@@ -175,6 +198,17 @@ class _Workspace:
         if absorbed in self.profiles and survivor in self.profiles:
             _absorb(self.profiles[survivor], self.profiles.pop(absorbed))
         return moving
+
+
+def _rivals(me: Profile, other: Profile, other_points: float, named: Iterable[tuple[Profile, float]]) -> list[Profile]:
+    """Those of ``named`` (profiles with their name points against ``me``) who match ``me``'s name
+    at least as well as ``other`` does: as many name points or more, and when ``other`` also agrees
+    with ``me`` on a middle name or initial ("Jonathan A. Janssen" twice), that too (a "Jonathan
+    Janssen" who shows none matches less well)."""
+    close = [(o, p) for o, p in named if o is not other and p >= other_points]
+    if not close or not middles_agree(me, other):
+        return [o for o, _ in close]
+    return [o for o, p in close if p > other_points or middles_agree(me, o)]
 
 
 def _count_namesakes(candidate: Profile, rivals: list[Profile]) -> int:
@@ -220,7 +254,7 @@ def _blocks_of(profile: Profile) -> list[str]:
 def auto_merge(
     store: Store, workspace_id: str, new_records: Iterable[str], *,
     known: dict[str, Person] | None = None, known_keys: dict[str, list[tuple[str, str]]] | None = None,
-    filed_under: dict[str, list[str]] | None = None,
+    filed_under: dict[str, list[str]] | None = None, offer_freed: bool = True,
 ) -> list[tuple[str, str, MatchScore]]:
     """Merge each new record into the one person it clearly is, if any; ``(survivor, absorbed, score)`` per merge.
 
@@ -230,6 +264,8 @@ def auto_merge(
     as the caller has them already, with all their keys in ``known_keys`` (an import batch's new
     records), so they need not be read back. ``filed_under``: every name block the new records
     were filed under (at least), so that those with nobody to compare with are not even loaded.
+    Records a newcomer sets free (``_unmerge_for_namesakes``) are compared again once
+    (``offer_freed``).
     """
     new = list(dict.fromkeys(new_records))
     fresh = set(new)
@@ -283,12 +319,12 @@ def auto_merge(
             if not _accounts_differ(mine, o) and (p := _best_name(mine.names, o.names)) > 0
         ]
         ranked: list[tuple[float, str, MatchScore]] = []
-        if any(score(mine, other).auto_merge for other, _ in named):
+        if any(could_reach(mine, other, score(mine, other), AUTO_MERGE) for other, _ in named):
             space.fill_lists([mine, *(other for other, _ in named)])  # (two rows of one list are two people)
         for other, name_points in named:
             if not score(mine, other).auto_merge:
                 continue  # not even as the only one of that name (the usual case: cheap to rule out)
-            rivals = [o for o, p in named if o is not other and p >= name_points]
+            rivals = _rivals(mine, other, name_points, named)
             # namesakes known to be someone else than either: a record that fits two different
             # people equally (a bare "Priya Raman" beside one at Northwind and one at Globex) is
             # no more the one met first than the other, whichever of them is being compared
@@ -314,16 +350,22 @@ def auto_merge(
         for key in [key for key in open_to if key[0] in reopen]:
             del open_to[key]
         merges.append((survivor, absorbed, result))
-    _unmerge_for_namesakes(space, arrivals)
+    freed = _unmerge_for_namesakes(space, arrivals)
+    if freed and offer_freed:
+        # a record set free is compared again, once: it may clearly be the newcomer (an address
+        # book's "Jonathan A. Janssen" freed by a Jonathan A. Janssen arriving at another employer)
+        merges += auto_merge(store, workspace_id, freed, offer_freed=False)
     return merges
 
 
-def _unmerge_for_namesakes(space: _Workspace, arrivals: list[tuple[Profile, list[tuple[Profile, float]]]]) -> None:
+def _unmerge_for_namesakes(space: _Workspace, arrivals: list[tuple[Profile, list[tuple[Profile, float]]]]) -> list[str]:
     """A newcomer known to be someone else than a person of their name (another middle initial,
     another row of one list, another employer) makes the records that joined that person on the
     name alone ("nobody else has that name": a bare Facebook friend, a Meetup member) ambiguous
-    again: those that no longer reach ``AUTO_MERGE`` with the newcomer as a namesake are set free."""
+    again: those that no longer reach ``AUTO_MERGE`` with the newcomer as a namesake are set free
+    (and returned)."""
     manual: set[str] | None = None
+    released: list[str] = []
     for newcomer, named in arrivals:
         for person, name_points in named:
             if name_points < 3.0 or len(space.clusters.records_of(person.id)) < 2 or not _different_people(newcomer, person):
@@ -343,11 +385,19 @@ def _unmerge_for_namesakes(space: _Workspace, arrivals: list[tuple[Profile, list
                 for other, profile in alone.items():
                     if other != record and other not in freed:
                         _absorb(rest, profile)
-                if not score(alone[record], newcomer).conflict and not score(alone[record], rest, namesakes=1).auto_merge:
+                if score(alone[record], newcomer).conflict:
+                    continue
+                kept = score(alone[record], rest, namesakes=1)
+                if could_reach(alone[record], rest, kept, AUTO_MERGE) and not kept.auto_merge:
+                    space.fill_sources([alone[record], rest])
+                    kept = score(alone[record], rest, namesakes=1)
+                if not kept.auto_merge:
                     freed.append(record)
             if freed:
                 _set_merged(space.store, space.ws, space.clusters, freed, None)
                 space.profiles.pop(person.id, None)
+                released += freed
+    return released
 
 
 def _load_candidates(space: _Workspace, new: list[str], blocks: dict[str, list[str]], persons_in_block: Callable[[str], set[str]]) -> None:
@@ -439,7 +489,11 @@ def recheck(store: Store, workspace_id: str, changed_records: Iterable[str]) -> 
             for other in records:
                 if other != record and other not in freed and other in profiles:
                     _absorb(rest, profiles[other])
-            if not score(profiles[record], rest).auto_merge:
+            kept = score(profiles[record], rest)
+            if could_reach(profiles[record], rest, kept, AUTO_MERGE) and not kept.auto_merge:
+                space.fill_sources([profiles[record], rest])  # (an address book's organization may be a former one)
+                kept = score(profiles[record], rest)
+            if not kept.auto_merge:
                 freed.append(record)
     if freed:
         _set_merged(store, workspace_id, clusters, freed, None)
@@ -456,6 +510,14 @@ def _absorb(into: Profile, other: Profile) -> None:
     into.is_member = into.is_member or other.is_member
     into.keyed |= other.keyed
     into.lists = None if into.lists is None or other.lists is None else into.lists | other.lists
+    into.records |= other.records
+    if into.organization_sources is None or other.organization_sources is None:
+        into.organization_sources = None
+    else:
+        into.organization_sources = {
+            o: into.organization_sources.get(o, frozenset()) | other.organization_sources.get(o, frozenset())
+            for o in into.organization_sources.keys() | other.organization_sources.keys()
+        }
     for kind, values in other.single_keys.items():
         into.single_keys.setdefault(kind, set()).update(values)
 
@@ -496,9 +558,9 @@ def find_duplicates(
             name_points = points[(x.id, y.id)]
             if name_points == 0 or pair in best or space.are_distinct(*pair):
                 continue
-            rivals = [p for p in profiles if p is not x and p is not y and points[(x.id, p.id)] >= name_points]
+            rivals = _rivals(x, y, name_points, ((p, points[(x.id, p.id)]) for p in profiles if p is not x and p is not y))
             result = score(x, y, namesakes=_count_namesakes(y, rivals))
-            if result.candidate:
+            if could_reach(x, y, result, CANDIDATE):
                 space.fill_lists([x, y, *rivals])  # (two rows of one list are two people)
                 result = score(x, y, namesakes=_count_namesakes(y, rivals))
             if result.candidate and (include_auto or not result.auto_merge):

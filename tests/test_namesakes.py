@@ -137,3 +137,91 @@ def test_conflicting_middle_names_count_against_a_match() -> None:
     assert not score(Profile("1", {h}, {"acme"}), Profile("2", {i, bare}, {"acme"})).auto_merge
     # Jon and Jonathan: a nickname, no middle names
     assert score(Profile("1", {NameParts("jon", "meyer")}, {"acme"}), Profile("2", {NameParts("jonathan", "meyer")}, {"acme"})).auto_merge
+
+
+def test_the_same_middle_initial_counts_for_a_match() -> None:
+    a, also_a, h = NameParts("jonathan", "janssen", ("a",)), NameParts("jonathan", "janssen", ("a",)), NameParts("jonathan", "janssen", ("h",))
+    bare = NameParts("jonathan", "janssen")
+    found = score(Profile("1", {a}), Profile("2", {also_a}), namesakes=1)
+    assert found.points == 4.0 and found.auto_merge and "same middle name or initial (a)" in found.reasons
+    assert score(Profile("1", {a}), Profile("2", {bare}), namesakes=1).points == 3.0  # none on one side: no evidence either way
+    assert score(Profile("1", {NameParts("ana", "ruiz", ("m",))}), Profile("2", {NameParts("ana", "ruiz", ("maria",))})).points == 5.0
+    assert not score(Profile("1", {a}), Profile("2", {h})).auto_merge  # and a different one still counts against
+
+
+def test_an_address_books_organization_may_be_a_former_employer() -> None:
+    """An address book entry is seldom updated: its organization differing from where another
+    source says someone works now counts less (-1.0, not -2.0), unless a work address of the entry
+    is at that organization (then it was current) or some other kind of source named it too."""
+    name = {NameParts("luca", "underwood")}
+    linkedin = Profile("1", name, {"hooli"}, organization_sources={"hooli": frozenset({"linkedin"})})
+    book = Profile("2", name, {"monarch solutions"}, {"luca9046@outlook.com"}, organization_sources={"monarch solutions": frozenset({"google_contacts"})})
+    found = score(linkedin, book)
+    assert found.points == 3.0 and "different organizations, one from an address book" in found.reasons
+    unread = Profile("2", name, {"monarch solutions"}, {"luca9046@outlook.com"})  # sources not read: the full penalty
+    assert score(linkedin, unread).points == 2.0 and "different organizations" in score(linkedin, unread).reasons
+    at_work = Profile("2", name, {"monarch solutions"}, {"luca.underwood@monarch.example"},
+                      organization_sources={"monarch solutions": frozenset({"vcard"})})
+    assert "different organizations" in score(linkedin, at_work).reasons
+    listed = Profile("2", name, {"monarch solutions"}, organization_sources={"monarch solutions": frozenset({"vcard", "signin_sheet"})})
+    assert "different organizations" in score(linkedin, listed).reasons
+
+
+def _people_by_email(service: Graphsvc, ws: str) -> dict[str, set[str]]:
+    """Each address's person: the set of addresses of that person (as merged)."""
+    found: dict[str, set[str]] = {}
+    for person in service.store.search_people(ws, None, 100):
+        for email in person.emails:
+            found[email] = set(person.emails)
+    return found
+
+
+def test_an_address_book_entry_with_the_same_middle_initial_survives_a_stale_employer(service: Graphsvc, tmp_path: Path) -> None:
+    ws = service.workspace().id
+    (tmp_path / "Connections.csv").write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Delphine S.,Eriksen,https://www.linkedin.com/in/delphine-eriksen,delphine.eriksen@studio32.example,Studio 32,CTO,14 Mar 2024\n"
+        "Luca,Underwood,https://www.linkedin.com/in/luca-underwood,luca.underwood@hooli.example,Hooli,Engineer,14 Mar 2024\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "contacts.csv").write_text(
+        "First Name,Last Name,Organization Name,E-mail 1 - Label,E-mail 1 - Value\n"
+        "Delphine S.,Eriksen,Studio 31,* Home,delphine4782@outlook.com\n"  # her former employer, the same middle initial
+        "Luca,Underwood,Monarch Solutions,* Home,luca9046@outlook.com\n",  # a former employer, and nothing more to go on
+        encoding="utf-8",
+    )
+    service.import_file(ws, tmp_path / "Connections.csv", format="linkedin", options=ImportOptions(owner="Olivia Owner"))
+    service.import_file(ws, tmp_path / "contacts.csv", format="google_contacts", options=ImportOptions(owner="Olivia Owner"))
+    people = _people_by_email(service, ws)
+    assert people["delphine4782@outlook.com"] == {"delphine4782@outlook.com", "delphine.eriksen@studio32.example"}
+    assert people["luca9046@outlook.com"] == {"luca9046@outlook.com"}  # 3.0: a possible duplicate, for a human
+    (pair,) = [c for c in service.duplicates(ws) if "different organizations, one from an address book" in c.reasons]
+    assert pair.points == 3.0
+
+
+def test_an_entry_a_namesake_sets_free_joins_the_one_of_its_middle_initial(service: Graphsvc, tmp_path: Path) -> None:
+    """An address book's "Jonathan A. Janssen" first joins the only Jonathan Janssen known; when a
+    Jonathan A. Janssen at another employer arrives (a namesake of the first), the entry is set free
+    and compared again: it joins the one with its middle initial."""
+    ws = service.workspace().id
+    (tmp_path / "Connections.csv").write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Jonathan,Janssen,https://www.linkedin.com/in/jonathan-janssen,,Studio 25,Engineer,14 Mar 2024\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "contacts.csv").write_text(
+        "First Name,Last Name,Organization Name,E-mail 1 - Label,E-mail 1 - Value\nJonathan A.,Janssen,,* Home,jonathan2623@proton.me\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "conference.csv").write_text(
+        "Name,Email,Company\nJonathan A. Janssen,jonathan.janssen@tyrell.example,Tyrell Corp\n"
+        "Jonathan Janssen,jonathan.janssen@studio25.example,Studio 25\n",
+        encoding="utf-8",
+    )
+    service.import_file(ws, tmp_path / "Connections.csv", format="linkedin", options=ImportOptions(owner="Olivia Owner"))
+    service.import_file(ws, tmp_path / "contacts.csv", format="google_contacts", options=ImportOptions(owner="Olivia Owner"))
+    assert service.store.count_people(ws, None) == 2  # the owner, and one Jonathan Janssen
+    service.import_file(ws, tmp_path / "conference.csv", format="signin_sheet", options=ImportOptions(event_name="DataConf", event_date="2024-10-03"))
+    people = _people_by_email(service, ws)
+    assert people["jonathan2623@proton.me"] == {"jonathan2623@proton.me", "jonathan.janssen@tyrell.example"}
+    assert people["jonathan.janssen@studio25.example"] == {"jonathan.janssen@studio25.example"}

@@ -147,3 +147,31 @@ def test_budgets_and_follow_ups_on_neo4j(neo4j_store: Neo4jStore, tmp_path: Path
     paths = service.intro_paths(ws, "Tara Weak").paths
     assert paths[0].hops[0].target.id != ids["Lukas Link"]
     assert any("ask budget is spent" in p.advice for p in paths)
+
+
+@pytest.mark.neo4j
+def test_sync_copies_intro_requests_into_neo4j_and_projects_them(neo4j_store: Neo4jStore, tmp_path: Path) -> None:
+    from graphsvc.projection.sync import sync_store
+
+    service = Graphsvc(Settings(data_dir=tmp_path / "data", store=""))
+    name = f"intro-sync-{uuid.uuid4().hex[:12]}"
+    ws = service.workspace(name).id
+    ids = build_community(service.store, ws)
+    request = service.request_intro(ws, "Tina Target")
+    for state in ("asked_connector", "connector_agreed", "target_opted_in", "introduced"):
+        service.update_intro_request(ws, request.id, state)
+    report = sync_store(service.raw_store, neo4j_store, name, browser_view=False)
+    assert (report.intro_requests, report.intro_requests_added) == (1, 1)
+    dst = neo4j_store.workspace(name).id
+    copied = neo4j_store.get_intro_request(dst, request.id)
+    assert copied is not None and copied.state is S.INTRODUCED and copied.transitions == service.intro_request(ws, request.id).transitions
+    records, _, _ = neo4j_store._driver.execute_query(
+        "MATCH (r:Person {workspace: $ws})-[i:INTRODUCED]->(t:Person) WHERE i.request IS NOT NULL RETURN i.byName AS by, t.id AS t",
+        {"ws": dst}, database_=neo4j_store.database,
+    )
+    assert [(r["by"], r["t"]) for r in records] == [("Sol Single", ids["Tina Target"])]
+    service.update_intro_request(ws, request.id, "met")
+    again = sync_store(service.raw_store, neo4j_store, name, browser_view=False)
+    assert again.intro_requests_updated == 1 and neo4j_store.get_intro_request(dst, request.id).state is S.MET
+    assert not sync_store(service.raw_store, neo4j_store, name, project=False).changed  # nothing left to copy
+    service.close()

@@ -2,8 +2,8 @@
 
 ``sync_store(source, target, "default")`` reads the workspace through the ``Store`` protocol
 only — people page by page (``search_people``), their identity keys (``keys_of``) and
-sightings, members, import jobs with their rejects, and the evidence (``iter_evidence``) with
-the events it names (``get_events``) — and writes what the target lacks or holds differently.
+sightings, members, import jobs with their rejects, the evidence (``iter_evidence``) with
+the events it names (``get_events``), and the intro requests with their steps — and writes what the target lacks or holds differently.
 Ids are kept, so running it again finds everything in place and writes nothing (the target's
 ``data_version`` does not move). It never deletes: people or evidence that exist only in the
 target stay.
@@ -61,6 +61,9 @@ class SyncReport:
     jobs_added: int = 0
     jobs_updated: int = 0
     rejects_written: int = 0
+    intro_requests: int = 0
+    intro_requests_added: int = 0
+    intro_requests_updated: int = 0
     #: ``KNOWS`` relationships written by ``project_knows`` (None: the target has no projection).
     knows: int | None = None
     #: what ``write_browser_view`` wrote (None: not a Neo4j target, or not asked for).
@@ -71,6 +74,7 @@ class SyncReport:
         return bool(
             self.people_added or self.people_updated or self.keys_added or self.members_added or self.events_added
             or self.evidence_added or self.jobs_added or self.jobs_updated or self.rejects_written
+            or self.intro_requests_added or self.intro_requests_updated
         )
 
     def summary(self) -> str:
@@ -82,6 +86,8 @@ class SyncReport:
             f"{self.jobs} import jobs ({self.jobs_added} added, {self.jobs_updated} updated)",
             f"{self.keys_added} identity keys added",
         ]
+        if self.intro_requests:
+            parts.append(f"{self.intro_requests} intro requests ({self.intro_requests_added} added, {self.intro_requests_updated} updated)")
         if self.knows is not None:
             parts.append(f"{self.knows} KNOWS relationships")
         if self.key_conflicts:
@@ -127,6 +133,7 @@ def sync_store(
         _copy_people(source, target, src_ws.id, dst_ws.id, report, progress)
         _copy_members(source, target, src_ws.id, dst_ws.id, report, progress)
         _copy_evidence(source, target, src_ws.id, dst_ws.id, report, progress)
+        _copy_intro_requests(source, target, src_ws.id, dst_ws.id, report)
     finally:
         if had_hook:
             target.project_knows_after_import = hook  # type: ignore[attr-defined]
@@ -134,11 +141,30 @@ def sync_store(
         _tick(progress, "knows", 0, 1)
         report.knows = project_knows(target, dst_ws.id, as_of)  # type: ignore[arg-type]
         _tick(progress, "knows", 1, 1)
+        if report.intro_requests:
+            from graphsvc.projection.intro_requests import project_intro_requests
+
+            project_intro_requests(target, dst_ws.id)  # ASKED, and who made each INTRODUCED
         if browser_view:
             _tick(progress, "view", 0, 1)
             report.view = write_browser_view(target, dst_ws.id)
             _tick(progress, "view", 1, 1)
     return report
+
+
+def _copy_intro_requests(source: Store, target: Store, src: str, dst: str, report: SyncReport) -> None:
+    """Intro requests (graphsvc/intro_requests.py), ids and steps kept: a request the target lacks is
+    added, one the source has moved further is brought up to its steps."""
+    requests = source.intro_requests(src)
+    report.intro_requests = len(requests)
+    for request in reversed(requests):  # oldest first
+        there = target.get_intro_request(dst, request.id)
+        if there is None:
+            target.add_intro_request(dst, request)
+            report.intro_requests_added += 1
+        elif len(there.transitions) < len(request.transitions):
+            if target.save_intro_request(dst, request, len(there.transitions)):
+                report.intro_requests_updated += 1
 
 
 def _copy_jobs(source: Store, target: Store, src: str, dst: str, report: SyncReport, progress: Progress | None) -> None:

@@ -70,7 +70,9 @@ def _placeholders(env: dict[str, str]) -> dict[str, str]:
     events = {e["name"]: e["id"] for e in listed(["events"])}
     maya = listed(["person", "Maya Lindqvist", "--ties", "0"])
     tokens = listed(["token", "list"])
+    requests = listed(["asks"])["introRequests"]["edges"]
     return {
+        "REQUEST_ID": requests[0]["node"]["id"] if requests else "",
         "JOB_ID": jobs["climate-tech-meetup-attendees.csv"], "EVENT_ID": events["Founders Breakfast"],
         "KEEP_ID": events["Founders Breakfast"], "OTHER_ID": events["Climate Tech Meetup"],
         "PERSON_A": "Adele Adams", "PERSON_B": "Adele Dubois", "PERSON": "Maya Lindqvist", "--avoid PERSON": "--avoid=Ivo Weber",
@@ -145,7 +147,8 @@ def test_every_readme_cli_example_works_on_the_demo_data(tmp_path_factory: pytes
     base = tmp_path / "base"
     shutil.copytree(demo_data_dir(tmp_path_factory), base)
     env = demo_env(base)
-    for setup in (["tag", "Elena Petrova", "investor"], ["token", "create", "readme", "--role", "read_only"]):  # what later examples name
+    setups = (["tag", "Elena Petrova", "investor"], ["token", "create", "readme", "--role", "read_only"], ["ask", "Elena Petrova"])
+    for setup in setups:  # what later examples name
         assert run_cli(setup, env).returncode == 0
     values = _placeholders(env)
     commands = _readme_cli_commands()

@@ -46,7 +46,8 @@ One module per concern, mixed into ``Neo4jStore`` (``store.py``):
 * ``jobs.py`` — import jobs and rejects;
 * ``merges.py`` — merges, distinct pairs, duplicate-detection blocks;
 * ``direct.py`` — tags, API tokens, do-not-ask, forgetting (written directly, never batched);
-* ``knows.py`` — writing and reading the derived ``KNOWS`` (``refresh_knows``, ``knows``).
+* ``knows.py`` — writing and reading the derived ``KNOWS`` (``refresh_knows``, ``knows``);
+* ``intro_requests.py`` — intro requests as ``(:IntroRequest)`` nodes (written directly).
 
 Nothing here imports the snapshot, clusters, analytics or the service (tests/test_layering.py).
 """

@@ -273,6 +273,11 @@ def with_open_asks(svc: "Graphsvc", workspace_id: str, items: list["NeglectedTie
     return out
 
 
+def intro_events(svc: "Graphsvc", workspace_id: str) -> set[str]:
+    """The events introductions that happened rested on (``roi`` lists them even when no member attended)."""
+    return set(intro_outcomes(svc.store.intro_requests(workspace_id))[0])
+
+
 def roi_with_intros(svc: "Graphsvc", workspace_id: str, events: list["EventRoi"] | None = None, channels: list["ChannelRoi"] | None = None) -> Any:
     """ROI rows with the introductions that happened through each event and channel."""
     from graphsvc.analytics.roi import ChannelRoi

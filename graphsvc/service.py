@@ -363,7 +363,8 @@ class Graphsvc:
     def event_roi(self, workspace_id: str, *, as_of: datetime | None = None) -> list[EventRoi]:
         from graphsvc import intro_service
 
-        rows = event_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id))
+        introduced = intro_service.intro_events(self, workspace_id)
+        rows = event_roi(self.view(workspace_id, as_of), self.store.member_ids(workspace_id), include=introduced)
         return intro_service.roi_with_intros(self, workspace_id, events=rows)
 
     def channel_roi(self, workspace_id: str, *, as_of: datetime | None = None, strong: float = 0.3) -> list[ChannelRoi]:

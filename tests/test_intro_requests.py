@@ -358,3 +358,24 @@ def test_forgetting_a_person_removes_their_requests(planted) -> None:  # type: i
     service.request_intro(ws, "Tina Target")
     service.forget_person(ws, "Tina Target")
     assert service.intro_requests(ws) == []
+
+
+def test_roi_lists_an_event_an_introduction_rested_on_even_if_no_member_went(planted) -> None:  # type: ignore[no-untyped-def]
+    from graphsvc.model import Channel, Event, Evidence, EvidenceKind, stable_id
+    from tests.community import AS_OF
+
+    service, ws, ids = planted
+    offsite = Event(stable_id("evt", ws, "omega-offsite"), "Omega Offsite", AS_OF - timedelta(days=40), "offsite", "test")
+    with service.store.atomic():
+        service.store.add_event(ws, offsite)
+        service.store.add_evidence(ws, [
+            Evidence(stable_id("ev", ws, "offsite", p), EvidenceKind.ATTENDED, Channel.EVENT, ids[p], None, offsite.id,
+                     offsite.starts_at, "job_offsite")
+            for p in ("Sol Single", "Tina Target")
+        ])
+    assert offsite.id not in {r.event_id for r in service.event_roi(ws)}  # no member went
+    request = service.request_intro(ws, "Tina Target")
+    assert any(e["event"] and e["event"]["id"] == offsite.id for h in request.path["path"]["hops"] for e in h["evidence"])
+    _walk(service, ws, request.id, HAPPY[:4])
+    rows = {r.event_id: r for r in service.event_roi(ws)}
+    assert rows[offsite.id].introductions == 1 and rows[offsite.id].size == 2

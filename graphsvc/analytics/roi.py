@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 from graphsvc.analytics.strength import TieView
 from graphsvc.model import INTERACTION_KINDS
@@ -58,8 +59,10 @@ def _best_tie(best: dict[str, tuple[float, str]], person: str) -> tuple[float, s
     return best.get(person, (0.0, None))
 
 
-def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list[EventRoi]:
-    """One row per event a member attended, most recent first."""
+def event_roi(view: TieView, members: list[str], *, strong: float = 0.3, include: Iterable[str] = ()) -> list[EventRoi]:
+    """One row per event a member attended, and per event of ``include`` (events an introduction
+    rested on, which members need not have attended), most recent first."""
+    include = set(include)
     team = set(members)
     best = best_ties(view, members)
     # the last interaction of each person with any member, up to as_of: "followed up after the
@@ -73,7 +76,7 @@ def event_roi(view: TieView, members: list[str], *, strong: float = 0.3) -> list
                         last_interaction[person] = f.at
     rows = []
     for event_id, attendees in view.snap.attendees.items():
-        if not attendees & team:
+        if not attendees & team and event_id not in include:
             continue
         event = view.snap.events.get(event_id)
         starts = event.starts_at if event else None

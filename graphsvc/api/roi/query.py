@@ -28,20 +28,21 @@ def _key(view: TieView, row: EventRoi) -> RoiKey:
 @strawberry.type
 class RoiQuery:
     @strawberry.field(
-        description="Per event a member attended: people met, follow-ups, strength reached. Most recent first (undated "
-        "events last). At most 100 per page."
+        description="Per event a member attended (and per event an introduction rested on): people met, follow-ups, "
+        "strength reached, introductions. Most recent first (undated events last). At most 100 per page."
     )
     @translate_errors
     async def event_roi(self, info: Info, first: int = 20, after: str | None = None, as_of: datetime | None = None) -> EventRoiConnection:
         ctx = info.context
         view = await ctx.loaders.view(as_of)
         members = await asyncio.to_thread(ctx.service.store.member_ids, ctx.workspace_id)
+        # events introductions rested on (graphsvc/intro_requests.py) are listed even when no member attended
+        by_event, _ = intro_outcomes(await asyncio.to_thread(ctx.service.store.intro_requests, ctx.workspace_id))
         rows = await asyncio.to_thread(
-            per_view, view, "event_roi", tuple(sorted(members)),
-            lambda: sorted(event_roi(view, members), key=lambda r: _key(view, r), reverse=True),  # the order event_roi gives
+            per_view, view, "event_roi", (tuple(sorted(members)), tuple(sorted(by_event))),
+            lambda: sorted(event_roi(view, members, include=by_event), key=lambda r: _key(view, r), reverse=True),  # the order event_roi gives
         )
         page = paginate(rows, lambda r: _key(view, r), "event-roi", first, after, descending=True)
-        by_event, _ = intro_outcomes(await asyncio.to_thread(ctx.service.store.intro_requests, ctx.workspace_id))
         nodes = []
         for r in page.items:
             event = view.snap.events.get(r.event_id)

@@ -246,6 +246,12 @@ def follow_ups(svc: "Graphsvc", workspace_id: str, *, as_of: datetime | None = N
     people = svc.store.get_people(workspace_id, ids)
     names = {pid: p.display_name for pid, p in people.items()}
     items = request_follow_ups(requests, moment, names)
+    marked = svc.store.do_not_ask(workspace_id)
+    items = [  # do-not-ask holds here too: nobody is nudged who may not be asked
+        replace(i, next_step=f"{names.get(i.person_id, i.person_id)} is marked do-not-ask: withdraw the ask")
+        if i.request_id and i.kind in ("ASK_UNANSWERED", "NEXT_STEP") and i.person_id in marked else i
+        for i in items
+    ]
     for tie in svc.neglected(workspace_id, as_of=moment, kind=NeglectKind.MISSED_FOLLOW_UP, member=member, first=100):
         if tie.last_contact is None or not tie.reason.startswith("Met at"):
             continue

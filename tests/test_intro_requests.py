@@ -379,3 +379,12 @@ def test_roi_lists_an_event_an_introduction_rested_on_even_if_no_member_went(pla
     _walk(service, ws, request.id, HAPPY[:4])
     rows = {r.event_id: r for r in service.event_roi(ws)}
     assert rows[offsite.id].introductions == 1 and rows[offsite.id].size == 2
+
+
+def test_follow_ups_never_nudge_a_connector_marked_do_not_ask(planted) -> None:  # type: ignore[no-untyped-def]
+    service, ws, ids = planted
+    request = service.request_intro(ws, "Tina Target")
+    asked = service.update_intro_request(ws, request.id, "asked_connector")
+    service.set_do_not_ask(ws, "Sol Single")
+    (item,) = [f for f in service.follow_ups(ws, as_of=asked.updated_at + timedelta(days=8)) if f.request_id]
+    assert item.next_step == "Sol Single is marked do-not-ask: withdraw the ask"

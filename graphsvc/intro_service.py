@@ -79,7 +79,7 @@ def request_intro(
         if via_id in store.do_not_ask(workspace_id):
             name = svc.person(workspace_id, via_id).display_name  # type: ignore[union-attr]
             raise Conflict(f"{name} is marked do-not-ask: nobody asks them for introductions")
-    existing = store.intro_requests(workspace_id)
+    existing = _requests(svc, workspace_id)
     client_key = f"client:{idempotency_key.strip()}" if idempotency_key else None
     if client_key:
         found = next((r for r in existing if r.idempotency_key == client_key), None)
@@ -123,15 +123,34 @@ def request_intro(
     return stored
 
 
+def _as_people(svc: "Graphsvc", workspace_id: str, requests: list[IntroRequest]) -> list[IntroRequest]:
+    """Requests naming people as they are now: a record merged into another person since is that person."""
+    clusters = getattr(svc.store, "clusters", None)
+    if not requests or clusters is None:
+        return requests
+    found = clusters(workspace_id)
+    if not found.survivor_of:
+        return requests
+    return [
+        replace(r, requester_id=found.canonical(r.requester_id), connector_id=found.canonical(r.connector_id),
+                target_id=found.canonical(r.target_id))
+        for r in requests
+    ]
+
+
+def _requests(svc: "Graphsvc", workspace_id: str) -> list[IntroRequest]:
+    return _as_people(svc, workspace_id, svc.store.intro_requests(workspace_id))
+
+
 def get_request(svc: "Graphsvc", workspace_id: str, request_id: str) -> IntroRequest:
     found = svc.store.get_intro_request(workspace_id, request_id)
     if found is None:
         raise NotFound(f"no intro request {request_id!r}")
-    return found
+    return _as_people(svc, workspace_id, [found])[0]
 
 
 def list_requests(svc: "Graphsvc", workspace_id: str, state: str | IntroState | None = None) -> list[IntroRequest]:
-    requests = svc.store.intro_requests(workspace_id)
+    requests = _requests(svc, workspace_id)
     if state is not None:
         wanted = state if isinstance(state, IntroState) else parse_state(state)
         requests = [r for r in requests if r.state is wanted]
@@ -189,7 +208,7 @@ def draft(svc: "Graphsvc", workspace_id: str, request: IntroRequest) -> AskDraft
 
 
 def budgets(svc: "Graphsvc", workspace_id: str, as_of: datetime | None = None) -> dict[str, ConnectorBudget]:
-    return connector_budgets(svc.store.intro_requests(workspace_id), _utc(as_of) if as_of else _now())
+    return connector_budgets(_requests(svc, workspace_id), _utc(as_of) if as_of else _now())
 
 
 def budget_of(svc: "Graphsvc", workspace_id: str, connector_id: str, as_of: datetime | None = None) -> ConnectorBudget:
@@ -215,7 +234,7 @@ def rank_by_budget(
 ) -> list[IntroPath]:
     """Paths whose connector's budget is spent go below the others, saying why; the others are
     searched again without those connectors, so the alternatives come first."""
-    requests = svc.store.intro_requests(workspace_id)
+    requests = _requests(svc, workspace_id)
     if not requests or not paths:
         return paths
     spent = {c: b for c, b in connector_budgets(requests, as_of).items() if b.exhausted}
@@ -238,7 +257,7 @@ def follow_ups(svc: "Graphsvc", workspace_id: str, *, as_of: datetime | None = N
     from graphsvc.analytics.neglected import NeglectKind
 
     moment = _utc(as_of) if as_of else _now()
-    requests = svc.store.intro_requests(workspace_id)
+    requests = _requests(svc, workspace_id)
     member_id = svc.resolve_people(workspace_id, [member], "member")[0] if member else None
     if member_id:
         requests = [r for r in requests if r.requester_id == member_id]
@@ -264,7 +283,7 @@ def follow_ups(svc: "Graphsvc", workspace_id: str, *, as_of: datetime | None = N
 
 def with_open_asks(svc: "Graphsvc", workspace_id: str, items: list["NeglectedTie"]) -> list["NeglectedTie"]:
     """Neglected ties that are party to an open ask say so (``also``)."""
-    requests = [r for r in svc.store.intro_requests(workspace_id) if r.state in OPEN_STATES]
+    requests = [r for r in _requests(svc, workspace_id) if r.state in OPEN_STATES]
     if not requests or not items:
         return items
     names = {pid: p.display_name for pid, p in svc.store.get_people(workspace_id, {p for r in requests for p in (r.connector_id, r.target_id)}).items()}
@@ -281,14 +300,14 @@ def with_open_asks(svc: "Graphsvc", workspace_id: str, items: list["NeglectedTie
 
 def intro_events(svc: "Graphsvc", workspace_id: str) -> set[str]:
     """The events introductions that happened rested on (``roi`` lists them even when no member attended)."""
-    return set(intro_outcomes(svc.store.intro_requests(workspace_id))[0])
+    return set(intro_outcomes(_requests(svc, workspace_id))[0])
 
 
 def roi_with_intros(svc: "Graphsvc", workspace_id: str, events: list["EventRoi"] | None = None, channels: list["ChannelRoi"] | None = None) -> Any:
     """ROI rows with the introductions that happened through each event and channel."""
     from graphsvc.analytics.roi import ChannelRoi
 
-    by_event, by_channel = intro_outcomes(svc.store.intro_requests(workspace_id))
+    by_event, by_channel = intro_outcomes(_requests(svc, workspace_id))
     if events is not None:
         return [replace(r, introductions=by_event.get(r.event_id, 0)) for r in events]
     rows = [replace(r, introductions=by_channel.get(r.channel, 0)) for r in channels or []]

@@ -388,3 +388,19 @@ def test_follow_ups_never_nudge_a_connector_marked_do_not_ask(planted) -> None: 
     service.set_do_not_ask(ws, "Sol Single")
     (item,) = [f for f in service.follow_ups(ws, as_of=asked.updated_at + timedelta(days=8)) if f.request_id]
     assert item.next_step == "Sol Single is marked do-not-ask: withdraw the ask"
+
+
+def test_a_request_follows_its_people_through_a_merge(planted) -> None:  # type: ignore[no-untyped-def]
+    from graphsvc.model import Person
+
+    service, ws, ids = planted
+    request = service.request_intro(ws, "Tina Target")
+    with service.raw_store.atomic():
+        service.raw_store.add_person(ws, Person("p_tina_work", "Tina T. Target", "Tina", "Target", "Omega Inc", "CEO"))
+    service.merge_people(ws, "p_tina_work", ids["Tina Target"])  # Tina's record now belongs to another person
+    moved = service.intro_request(ws, request.id)
+    assert moved.target_id == "p_tina_work"
+    _walk(service, ws, request.id, HAPPY[:4])
+    tie = service.view(ws).tie(ids["maya"], "p_tina_work")
+    assert tie is not None and tie.level.name == "INTERACTION"
+    assert [r.target_id for r in service.intro_requests(ws)] == ["p_tina_work"]

@@ -11,6 +11,7 @@ from graphsvc.api.errors import translate_errors
 from graphsvc.api.intro_requests.build import follow_up_key, follow_up_nodes, request_key, request_nodes
 from graphsvc.api.intro_requests.types import FollowUpConnection, IntroRequestConnection, IntroRequestState, IntroRequestType
 from graphsvc.api.pagination import Connection, paginate
+from graphsvc.errors import NotFound
 
 
 @strawberry.type
@@ -35,8 +36,11 @@ class IntroRequestsQuery:
         ctx = info.context
 
         def work() -> IntroRequestType | None:
-            found = ctx.service.store.get_intro_request(ctx.workspace_id, str(id))
-            return request_nodes(ctx.service, ctx.workspace_id, [found])[0] if found else None
+            try:
+                found = intro_service.get_request(ctx.service, ctx.workspace_id, str(id))
+            except NotFound:
+                return None
+            return request_nodes(ctx.service, ctx.workspace_id, [found])[0]
 
         return await asyncio.to_thread(work)
 

@@ -192,6 +192,27 @@ class ClusteredStore:
         return sorted({clusters.canonical(m) for m in self.raw.member_ids(workspace_id)})
 
     # evidence -----------------------------------------------------------------------------------
+    def evidence_added_since(self, workspace_id: str, version: int) -> tuple[int, list[Evidence]] | None:
+        """The wrapped store's ``evidence_added_since``, its records seen as people: only evidence
+        was added, so the merges are those of ``version`` (a merge is a change of its own)."""
+        added = getattr(self.raw, "evidence_added_since", None)
+        found = added(workspace_id, version) if added is not None else None
+        if found is None:
+            return None
+        current, items = found
+        clusters = self.clusters(workspace_id)
+        if not clusters.survivor_of:
+            return current, items
+        canonical = clusters.canonical
+        seen = []
+        for ev in items:
+            a = canonical(ev.person_a)
+            b = canonical(ev.person_b) if ev.person_b else None
+            if b is not None and a == b:
+                continue  # evidence between two records of the same person says nothing
+            seen.append(replace(ev, person_a=a, person_b=b) if (a, b) != (ev.person_a, ev.person_b) else ev)
+        return current, seen
+
     def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:
         clusters = self.clusters(workspace_id)
         if not clusters.survivor_of:

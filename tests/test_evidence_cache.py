@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from importers import ImportOptions
+
 from graphsvc.analytics import evidence_cache
 from graphsvc.analytics.evidence_cache import EvidenceCache, load_snapshot
-from graphsvc.analytics.view import tie_view
+from graphsvc.analytics.view import evidence_arrays, tie_view
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from graphsvc.snapshot import build_snapshot
@@ -152,3 +154,175 @@ def test_organizations_read_from_the_column_equal_those_of_whole_people(imported
     assert fast.organization == slow.organization and fast.organization_key == slow.organization_key
     assert fast.organization[without[0].id] == with_org[0].organization
     assert fast.organization[with_org[1].id] == with_org[1].organization
+
+
+# ----------------------------------------------------------------------------- extended, not rebuilt
+def _same_answers(snap: object) -> list[object]:
+    """What analytics read, with each pair's facts and each tie's parts in a canonical order (an
+    extended snapshot lists a pair's new facts after its old ones, a rebuilt one by evidence id)."""
+    view = tie_view(snap, AS_OF)  # type: ignore[arg-type]
+    people = sorted(view.snap.people)
+    ties = [(p, o, round(s, 12)) for p in people for o, s in view.ties_of(p)]
+    explained = []
+    members = set(view.snap.members)
+    for i, (p, o, _) in enumerate(ties):
+        if not (i % 20 == 0 or p in members or o in members or view.snap.contacts.get(p)):
+            continue  # every tie a member or someone with direct evidence has, and a sample of the rest
+        tie = view.tie(p, o)
+        parts = sorted(repr(replace(c, facts=tuple(sorted(c.facts, key=repr)))) for c in tie.contributions)  # type: ignore[union-attr]
+        explained.append((p, o, tie.strength, tie.level, parts))  # type: ignore[union-attr]
+    return [
+        sorted(view.snap.members), people, ties, explained,
+        {e: sorted(a) for e, a in view.snap.attendees.items()}, dict(view.snap.event_size),
+        sorted((k, sorted((f.kind, f.channel, str(f.at), f.direction) for f in v)) for k, v in view.snap.facts.items()),
+        {p: sorted(view.snap.contacts.get(p, ())) for p in people},
+    ]
+
+
+def _rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = evidence_cache.build_snapshot
+
+    def counted(store: object, workspace_id: str, **kwargs: object) -> object:
+        calls.append(workspace_id)
+        return real(store, workspace_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evidence_cache, "build_snapshot", counted)
+    return calls
+
+
+def test_logged_interactions_extend_the_arrays_instead_of_rereading_the_store(
+    imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    people = sorted(first.people)
+    member = service.store.member_ids(ws)[0]
+    strangers = [p for p in people if p != member and not first.pair_facts(member, p)][:3]
+    known = sorted(first.contacts.get(member, ()))[:1]
+    service.record_interaction(ws, strangers[0], "met", at=AS_OF)  # a new pair
+    service.record_interaction(ws, strangers[0], "message", at=AS_OF)  # the same pair again
+    for other in known:
+        service.record_interaction(ws, other, "call", at=AS_OF)  # a pair with evidence already
+    service.record_interaction(ws, strangers[1], "introduction", at=AS_OF, member=strangers[2])  # two non-members
+    extended = service.snapshots.snapshot(ws)  # in memory
+    fresh = EvidenceCache(service.store, service.snapshots.directory).snapshot(ws)  # a new process: from the file
+    assert rebuilds == []
+    assert extended.version == fresh.version == service.store.data_version(ws) > first.version
+    expected = _same_answers(build_snapshot(service.store, ws))
+    assert _same_answers(extended) == expected
+    assert _same_answers(fresh) == expected
+    assert any(f.kind == "meeting" for f in extended.pair_facts(member, strangers[0]))
+
+
+def test_an_older_file_is_extended_by_a_new_process(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    service, ws = imported
+    service.snapshots.snapshot(ws)  # the file, at this version
+    path = service.snapshots.path(ws)
+    assert path is not None
+    saved = path.read_bytes()
+    member = service.store.member_ids(ws)[0]
+    other = sorted(p for p in service.snapshots.snapshot(ws).people if p != member)[5]
+    service.record_interaction(ws, other, "call", at=AS_OF)
+    service.snapshots.snapshot(ws)
+    path.write_bytes(saved)  # as if the process that logged it had not written the file
+    rebuilds = _rebuilds(monkeypatch)
+    fresh = EvidenceCache(service.store, service.snapshots.directory).snapshot(ws)
+    assert rebuilds == []
+    assert _same_answers(fresh) == _same_answers(build_snapshot(service.store, ws))
+
+
+def test_connections_are_read_again_from_the_store(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between merged records the store keeps one connection per pair and channel (by the
+    connection's key, as imports write it): a connection is never appended, the store is read."""
+    from graphsvc.model import Channel, Evidence, EvidenceKind, stable_id
+
+    service, ws = imported
+    service.snapshots.snapshot(ws)
+    survivor_of = service.store.clusters(ws).survivor_of
+    assert survivor_of, "the scenario merges records"
+    record, person = sorted(survivor_of.items())[0]
+    member = service.store.member_ids(ws)[0]
+    assert person != member
+    rebuilds = _rebuilds(monkeypatch)
+    items = [
+        Evidence(stable_id("ev", ws, "connection", channel.value, *sorted((member, r))), EvidenceKind.CONNECTION, channel,
+                 member, r, None, AS_OF, "test", "mutual")
+        for r in (record, person) for channel in (Channel.LINKEDIN, Channel.X)
+    ]
+    with service.store.atomic():
+        service.store.add_evidence(ws, items)
+    extended = service.snapshots.snapshot(ws)
+    assert rebuilds == [ws]
+    connections = [f.channel for f in extended.pair_facts(member, person) if f.kind == "connection"]
+    assert sorted(connections) == sorted(set(connections)) and {"linkedin", "x"} <= set(connections)
+
+
+def test_anything_but_added_evidence_rebuilds(imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service, ws = imported
+    service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    member = service.store.member_ids(ws)[0]
+    other = sorted(p for p in service.snapshots.snapshot(ws).people if p != member)[3]
+    service.record_interaction(ws, other, "call", at=AS_OF)
+    job = service.store.list_jobs(ws)[-1]
+    service.undo_import(ws, job.id)  # removes evidence: the arrays cannot be extended into that
+    after_undo = service.snapshots.snapshot(ws)
+    assert rebuilds == [ws]
+    assert _same_answers(after_undo) == _same_answers(build_snapshot(service.store, ws))
+    # someone new (an import) is not an extension either
+    sheet = tmp_path / "breakfast.csv"
+    sheet.write_text("Full Name,Email,Company\nNadia Newcombe,nadia.newcombe@example.org,Brightwater\n", encoding="utf-8")
+    before = service.store.data_version(ws)
+    service.import_file(ws, sheet, options=ImportOptions(event_name="Founders Breakfast", event_date="2026-10-02", event_kind="meetup"))
+    after_import = service.snapshots.snapshot(ws)
+    assert after_import.version > before and rebuilds == [ws, ws]
+    assert _same_answers(after_import) == _same_answers(build_snapshot(service.store, ws))
+
+
+def test_a_store_that_cannot_tell_what_changed_rebuilds(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    service, ws = imported
+    service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    monkeypatch.setattr(type(service.raw_store), "evidence_added_since", lambda self, w, v: None)
+    member = service.store.member_ids(ws)[0]
+    other = sorted(p for p in service.snapshots.snapshot(ws).people if p != member)[4]
+    service.record_interaction(ws, other, "message", at=AS_OF)
+    service.snapshots.snapshot(ws)
+    assert rebuilds == [ws]
+
+
+def test_random_interactions_extend_exactly_as_a_rebuild_reads_them(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rounds of interactions of every kind and direction among a few people (triangles, so mutual
+    contacts move; merged records, so people are seen through their records), each round's
+    extended arrays answering as a rebuild of the store does."""
+    import random
+
+    from graphsvc.model import Channel, Evidence, EvidenceKind, stable_id
+
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rng = random.Random(7)
+    records = sorted(service.store.clusters(ws).survivor_of)  # merged records: evidence names them, people are their survivors
+    crowd = rng.sample(sorted(first.people), 12) + records[:2]
+    kinds = [EvidenceKind.MESSAGE, EvidenceKind.CALL, EvidenceKind.MEETING, EvidenceKind.INTRODUCTION, EvidenceKind.FOLLOW, EvidenceKind.ENDORSEMENT]
+    rebuilds = _rebuilds(monkeypatch)
+    for round_ in range(3):
+        items = []
+        for i in range(25):
+            a, b = rng.sample(crowd, 2)
+            at = datetime(2026, rng.randint(1, 10), rng.randint(1, 28), rng.randint(0, 23), tzinfo=timezone.utc) if rng.random() < 0.9 else None
+            items.append(Evidence(
+                stable_id("ev", ws, "random", str(round_), str(i)), rng.choice(kinds), rng.choice([Channel.EMAIL, Channel.MANUAL, Channel.X]),
+                a, b, None, at, "test", rng.choice(["mutual", "forward"]),
+            ))
+        with service.store.atomic():
+            service.store.add_evidence(ws, items)
+        extended = service.snapshots.snapshot(ws)
+        assert rebuilds == []
+        rebuilt = build_snapshot(service.store, ws)
+        assert _same_answers(extended) == _same_answers(rebuilt)
+        arrays, expected = extended.derived["arrays"], evidence_arrays(rebuilt)
+        assert arrays.pair_keys.tolist() == expected.pair_keys.tolist() and arrays.mutual.tolist() == expected.mutual.tolist()
+        assert arrays.mutual.sum() > 0 or round_ == 0

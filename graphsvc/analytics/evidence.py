@@ -15,13 +15,14 @@ Nothing here grows with the square of an event's size: an event is its list of a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from graphsvc.model import Evidence, EvidenceKind
 from graphsvc.snapshot import Snapshot
 
 __all__ = ["EvidenceArrays", "KINDS", "micros"]
@@ -168,6 +169,78 @@ class EvidenceArrays:
         )
         arrays.mutual = arrays._mutual_counts()
         return arrays
+
+    def with_evidence(self, items: Iterable[Evidence]) -> "EvidenceArrays | None":
+        """These arrays extended with interactions added since (messages, calls, meetings,
+        introductions, endorsements...) between people they already hold: what a new data version
+        that only added such evidence reads, in time that grows with the pairs, not with a
+        re-read of the store. None when an item is anything else (an attendance, a connection,
+        someone new): then the caller rebuilds. Connections come with imports, and between merged
+        records the store keeps one per pair and channel: the rebuild knows which.
+
+        The pairs, their facts, the per-person partner CSR and the mutual-contact counts are
+        what change; people, events and organizations stay."""
+        index, n = self.index, self.n
+        channels = list(self.channels)
+        firsts, seconds, kinds, chans, times, dated, directions, offsets = [], [], [], [], [], [], [], []
+        pending_keys: list[int] = []
+        for ev in items:
+            if ev.kind in (EvidenceKind.ATTENDED, EvidenceKind.CONNECTION):
+                return None
+            if not ev.person_b or ev.person_b == ev.person_a:
+                continue
+            a, b = index.get(ev.person_a), index.get(ev.person_b)
+            if a is None or b is None:
+                return None
+            lo, hi = (a, b) if a < b else (b, a)
+            pending_keys.append(lo * n + hi)
+            code = KIND_CODE.get(ev.kind.value)
+            if code is None:
+                continue  # the pair counts (mutual contacts), the fact does not
+            channel = ev.channel.value
+            if channel not in channels:
+                channels.append(channel)
+            firsts.append(lo)
+            seconds.append(hi)
+            kinds.append(code)
+            chans.append(channel)
+            times.append(micros(ev.at) if ev.at is not None else 0)
+            dated.append(ev.at is not None)
+            forward = ev.person_a == self.ids[lo]
+            directions.append(0 if ev.direction == "mutual" else (1 if forward else 2))
+            offset = ev.at.utcoffset() if ev.at is not None else None
+            offsets.append(int(offset.total_seconds()) if offset is not None else 0)
+        old_keys = self.pair_keys
+        keys = np.union1d(old_keys, np.asarray(pending_keys, dtype=np.int64))
+        channels = sorted(channels)
+        code_of = {c: i for i, c in enumerate(channels)}
+        recode = np.asarray([code_of[c] for c in self.channels], dtype=np.int16)
+        fact_pair = np.concatenate([
+            np.searchsorted(keys, old_keys)[self.fact_pair],
+            np.searchsorted(keys, np.asarray(firsts, dtype=np.int64) * n + np.asarray(seconds, dtype=np.int64)),
+        ])
+        order = np.argsort(fact_pair, kind="stable")  # a pair's facts: the ones it had, then the new
+        pair_a, pair_b = keys // n, keys % n
+        rows = np.concatenate([pair_a, pair_b])
+        cols = np.concatenate([pair_b, pair_a])
+        which = np.concatenate([np.arange(len(keys), dtype=np.int64)] * 2)
+        partner_ptr, partner, position = _csr(rows, cols, n)
+        extended = replace(
+            self,
+            pair_a=pair_a, pair_b=pair_b, partner_ptr=partner_ptr, partner=partner, partner_pair=which[position],
+            mutual=np.zeros(len(keys), dtype=np.int64),
+            fact_pair=fact_pair[order],
+            fact_kind=np.concatenate([self.fact_kind, np.asarray(kinds, dtype=np.int8)])[order],
+            fact_channel=np.concatenate([recode[self.fact_channel] if len(self.fact_channel) else self.fact_channel,
+                                         np.asarray([code_of[c] for c in chans], dtype=np.int16)])[order],
+            fact_at=np.concatenate([self.fact_at, np.asarray(times, dtype=np.int64)])[order],
+            fact_dated=np.concatenate([self.fact_dated, np.asarray(dated, dtype=bool)])[order],
+            fact_direction=np.concatenate([self.fact_direction, np.asarray(directions, dtype=np.int8)])[order],
+            fact_offset=np.concatenate([self.fact_offset, np.asarray(offsets, dtype=np.int32)])[order],
+            channels=channels,
+        )
+        extended.mutual = extended._mutual_counts()
+        return extended
 
     @cached_property
     def pair_keys(self) -> np.ndarray:

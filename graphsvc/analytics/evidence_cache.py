@@ -7,8 +7,14 @@ workspace's snapshot at its current data version:
 1. from memory, when this process built or loaded it already;
 2. else from ``<directory>/<store>-<workspace>.npz``, when the file's header names this store
    (``Store.store_id``), this workspace and this data version, and its checksum holds;
-3. else by reading the store (``build_snapshot``), after which the file is written anew
-   (to a temporary name, then renamed: a reader never sees half a file).
+3. else, when all that changed since the version in memory or in the file is direct evidence
+   added between people it holds (a logged interaction, an introduction's outcome: the store
+   says so, ``evidence_added_since``), by extending those arrays with the new rows
+   (``EvidenceArrays.with_evidence``);
+4. else by reading the store (``build_snapshot``).
+
+After 3 or 4 the file is written anew (to a temporary name, then renamed: a reader never sees
+half a file).
 
 A missing, stale, truncated or corrupt file is never an error, only a rebuild. A snapshot loaded
 from a file is the same snapshot: its mappings (facts, attendees, contacts...) are views over
@@ -87,15 +93,16 @@ def save_snapshot(path: Path, snap: Snapshot, arrays: EvidenceArrays, store_id: 
         temporary.unlink(missing_ok=True)
 
 
-def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int) -> Snapshot | None:
-    """The snapshot saved in ``path`` if it is this store's, workspace's and data version's and
-    intact; None otherwise (missing, stale, another format, truncated or corrupt)."""
+def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int | None = None) -> Snapshot | None:
+    """The snapshot saved in ``path`` if it is this store's and workspace's, of data version
+    ``version`` (any, when None: the caller may extend an older one), and intact; None otherwise
+    (missing, stale, another format, truncated or corrupt)."""
     try:
         with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             header = json.loads(bytes(data["header"]).decode())
-            if (header.get("format"), header.get("store"), header.get("workspace"), header.get("version")) != (
-                FORMAT, store_id, workspace_id, version,
-            ):
+            if (header.get("format"), header.get("store"), header.get("workspace")) != (FORMAT, store_id, workspace_id):
+                return None
+            if version is not None and header.get("version") != version:
                 return None
             values = {name: data[name] for name in _ARRAYS}
     except FileNotFoundError:
@@ -115,7 +122,7 @@ def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int) ->
     events = {
         e[0]: Event(e[0], e[1], datetime.fromisoformat(e[2]) if e[2] else None, e[3], e[4]) for e in header["events"]
     }
-    return ArraySnapshot.of(arrays, workspace_id, version, tuple(header["members"]), events)
+    return ArraySnapshot.of(arrays, workspace_id, int(header["version"]), tuple(header["members"]), events)
 
 
 class EvidenceCache:
@@ -145,16 +152,39 @@ class EvidenceCache:
             if cached is not None and cached.version == version:
                 return cached
             path = self.path(workspace_id)
-            snap = load_snapshot(path, self._store_id or "", workspace_id, version) if path else None
+            # the file may be newer than memory (another process, e.g. `graphsvc import`, wrote it)
+            saved = load_snapshot(path, self._store_id or "", workspace_id) if path is not None else None
+            if saved is not None and saved.version == version:
+                self._snapshots[workspace_id] = saved
+                return saved
+            older = [s for s in (cached, saved) if s is not None and s.version < version]
+            base = max(older, key=lambda s: s.version) if older else None
+            snap = self._extended(base, workspace_id) if base is not None else None
             if snap is None:
                 snap = build_snapshot(self.store, workspace_id)
-                if path is not None:
-                    try:
-                        save_snapshot(path, snap, evidence_arrays(snap), self._store_id or "")
-                    except OSError as exc:  # a read-only data dir costs speed, never an answer
-                        logger.warning("could not write the evidence file %s: %s", path, exc)
+            if path is not None:
+                try:
+                    save_snapshot(path, snap, evidence_arrays(snap), self._store_id or "")
+                except OSError as exc:  # a read-only data dir costs speed, never an answer
+                    logger.warning("could not write the evidence file %s: %s", path, exc)
             self._snapshots[workspace_id] = snap
             return snap
+
+    def _extended(self, base: Snapshot, workspace_id: str) -> Snapshot | None:
+        """``base`` extended with the evidence added since its version, when adding direct evidence
+        between people it holds is all that happened (a logged interaction, an introduction's
+        outcome); None otherwise (the store cannot tell, or something else changed)."""
+        from graphsvc.analytics.view import evidence_arrays
+
+        added = getattr(self.store, "evidence_added_since", None)
+        found = added(workspace_id, base.version) if added is not None else None
+        if found is None:
+            return None
+        version, items = found
+        arrays = evidence_arrays(base).with_evidence(items)
+        if arrays is None:
+            return None
+        return ArraySnapshot.of(arrays, workspace_id, version, base.members, dict(base.events))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ class Store(Protocol):
         """An identity of this database that a new (or recreated) database never shares."""
         ...
 
+    # Optional: ``evidence_added_since(workspace_id, version) -> (current version, [Evidence]) | None``,
+    # the evidence added after ``version`` when adding evidence is all that changed since (the
+    # analytics then extend their arrays instead of re-reading everything; SQLiteStore has it).
+
     def data_version(self, workspace_id: str) -> int:
         """Changes whenever the workspace's people or evidence change (for snapshot caching)."""
 

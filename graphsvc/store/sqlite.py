@@ -181,6 +181,14 @@ MIGRATIONS: list[str] = [
         path TEXT NOT NULL, PRIMARY KEY (workspace_id, id), UNIQUE (workspace_id, idempotency_key));
     CREATE INDEX intro_requests_by_connector ON intro_requests (workspace_id, connector_id);
     """,
+    # 14: what each data version changed: a version that only added evidence names the first
+    #     evidence row it added (``evidence_from``), any other change NULL; the analytics extend
+    #     their evidence arrays with those rows instead of rebuilding them
+    #     (``evidence_added_since``, graphsvc/analytics/evidence_cache.py)
+    """
+    CREATE TABLE data_changes (workspace_id TEXT NOT NULL, version INTEGER NOT NULL, evidence_from INTEGER,
+        PRIMARY KEY (workspace_id, version)) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -195,6 +203,9 @@ def _dt(value: str | None) -> datetime | None:
 def sort_key(name: str) -> str:
     return name.casefold().strip()
 
+
+#: Data versions whose changes stay logged (``data_changes``): an evidence file further behind is rebuilt.
+DATA_CHANGES_KEPT = 10_000
 
 #: A serial number per connection, so that no two connections' ``merge_map_token`` values are equal.
 _CONNECTIONS = itertools.count(1)
@@ -287,10 +298,22 @@ class SQLiteStore:
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
-    def _bump(self, workspace_id: str) -> None:
-        self._db.execute(
+    def _bump(self, workspace_id: str, evidence_from: int | None = None) -> None:
+        """A new data version; ``evidence_from``: it only added evidence, from that row on."""
+        db = self._db
+        db.execute(
             "INSERT INTO data_versions VALUES (?, 1) ON CONFLICT(workspace_id) DO UPDATE SET version = version + 1",
             (workspace_id,),
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO data_changes SELECT workspace_id, version, ? FROM data_versions WHERE workspace_id = ?",
+            (evidence_from, workspace_id),
+        )
+        # the log only needs to reach back as far as an evidence file can be behind
+        db.execute(
+            "DELETE FROM data_changes WHERE workspace_id = ? AND version <= "
+            "(SELECT version FROM data_versions WHERE workspace_id = ?) - ?",
+            (workspace_id, workspace_id, DATA_CHANGES_KEPT),
         )
 
     # workspaces ------------------------------------------------------------------------
@@ -584,6 +607,9 @@ class SQLiteStore:
         }
 
     def add_evidence(self, workspace_id: str, items: Iterable[Evidence]) -> int:
+        # rows get rowids above the largest one (SQLite's rule while no row has the largest
+        # possible rowid): the rows this call adds are those from here on
+        first = int(self._db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM evidence").fetchone()[0])
         cur = self._db.executemany(
             "INSERT OR IGNORE INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?)",
             sorted(
@@ -593,8 +619,36 @@ class SQLiteStore:
             ),
         )
         if cur.rowcount:
-            self._bump(workspace_id)
+            self._bump(workspace_id, evidence_from=first)
         return max(cur.rowcount, 0)
+
+    def evidence_added_since(self, workspace_id: str, version: int) -> tuple[int, list[Evidence]] | None:
+        """(the current data version, the evidence added after ``version``) when adding evidence is
+        all that changed since; None when anything else changed (or the log does not reach back)."""
+        db = self._db
+        own = not self._local.depth
+        if own:
+            db.execute("BEGIN")  # one read snapshot: the version and the rows agree
+        try:
+            current = self.data_version(workspace_id)
+            if version > current:
+                return None
+            changes = db.execute(
+                "SELECT evidence_from FROM data_changes WHERE workspace_id = ? AND version > ?", (workspace_id, version)
+            ).fetchall()
+            if len(changes) != current - version or any(row[0] is None for row in changes):
+                return None
+            if not changes:
+                return current, []
+            rows = db.execute(
+                "SELECT id, kind, channel, person_a, person_b, event_id, at, job_id, direction FROM evidence "
+                "WHERE rowid >= ? AND workspace_id = ? ORDER BY id",
+                (min(row[0] for row in changes), workspace_id),
+            ).fetchall()
+            return current, [Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8]) for r in rows]
+        finally:
+            if own:
+                db.execute("COMMIT")
 
     def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:
         rows = self._db.execute(

@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from graphsvc.analytics.paths import diverse_paths
 from graphsvc.analytics.strength import WARM_LEVELS, Contribution, EvidenceLevel, TieStrength, TieView
 from graphsvc.model import Event, Person
@@ -300,11 +302,16 @@ def _weak_direct_ties(view: TieView, sources: list[str], targets: set[str]) -> l
     if len(targets) > 50 or len(sources) * len(targets) > 5000:
         return []  # a target set (everyone at a company): direct ties there are answers of their own
     weak = []
-    for source in sources:
-        for target in targets:
-            tie = view.tie(source, target)
-            if tie is None:
-                continue
+    index = view.arrays.index
+    pairs = [(s, t) for s in sources for t in targets if s in index and t in index]
+    if not pairs:
+        return []
+    strengths = view.ties.strengths(np.asarray([index[s] for s, _ in pairs]), np.asarray([index[t] for _, t in pairs]))
+    for (source, target), strength in zip(pairs, strengths.tolist()):
+        if strength <= 0:
+            continue  # no tie: nothing to explain (a team of 200 asks about one person)
+        tie = view.tie(source, target)
+        if tie is not None:
             if tie.level is EvidenceLevel.INTERACTION or tie.strength >= KNOW_DIRECTLY:
                 return []
             weak.append((tie.strength, source, target))

@@ -216,14 +216,10 @@ class _Facts(Mapping[Pair, list[Fact]]):
         first, second = self.a.index.get(key[0]), self.a.index.get(key[1])
         if first is None or second is None or first >= second:
             raise KeyError(key)
-        p = self._position.get(first * self.a.n + second)
-        if p is None:
+        p = int(self.a.pair_index(np.asarray([first]), np.asarray([second]))[0])
+        if p < 0:
             raise KeyError(key)
         return self._facts(p)
-
-    @cached_property
-    def _position(self) -> dict[int, int]:
-        return {key: p for p, key in enumerate(self.a.pair_keys.tolist())}
 
     def __iter__(self) -> Iterator[Pair]:
         ids = self.a.ids

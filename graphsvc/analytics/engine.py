@@ -488,7 +488,7 @@ class HyperedgePathEngine(PathEngine):
     answers are the reference's (see the module docstring and tests/test_hyperedges.py).
     """
 
-    __slots__ = ("tie_index", "_masked", "_masked_rows")
+    __slots__ = ("tie_index", "_masked", "_masked_rows", "_start_rows")
 
     def __init__(self, ties: Any) -> None:
         self.tie_index = ties
@@ -501,6 +501,7 @@ class HyperedgePathEngine(PathEngine):
         self._ties = -1
         self._masked: dict[int, np.ndarray] = {}
         self._masked_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per query: a masked engine lives for one
+        self._start_rows: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def without(self, pairs: Iterable[tuple[Hashable, Hashable]]) -> "HyperedgePathEngine":
         """The same engine with the ties of ``pairs`` left out (for one query: the engine itself is
@@ -569,14 +570,27 @@ class HyperedgePathEngine(PathEngine):
         return bounds
 
     def _start_bounds(self, candidates: list[int], bound: np.ndarray) -> tuple[list[int], list[float]]:
-        starts, values = [], []
-        for c in candidates:
-            neighbours, costs = self._row(c)
-            best = float(np.min(costs + bound[neighbours])) if len(neighbours) else _INF
-            if best < _INF:
-                starts.append(c)
-                values.append(best)
-        return starts, values
+        # The same sources (a team's members) start nearly every search of a view: their rows,
+        # concatenated once, give every start's bound in one pass.
+        key = tuple(candidates)
+        joined = self._start_rows.get(key)
+        if joined is None:
+            rows = [self._row(c) for c in candidates]
+            ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum([len(r[0]) for r in rows], out=ptr[1:])
+            neighbours = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+            costs = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+            joined = (ptr, neighbours, costs)
+            if len(self._start_rows) >= 4:
+                self._start_rows.clear()
+            self._start_rows[key] = joined
+        ptr, neighbours, costs = joined
+        best = np.full(len(candidates), _INF)
+        filled = np.flatnonzero(ptr[1:] > ptr[:-1])
+        if len(filled):
+            best[filled] = np.minimum.reduceat(costs + bound[neighbours], ptr[filled])
+        reached = np.flatnonzero(best < _INF)
+        return [candidates[i] for i in reached.tolist()], best[reached].tolist()
 
     def _direct_to_targets(self, targets: np.ndarray) -> np.ndarray:
         rows = [self._row(t) for t in targets.tolist()]

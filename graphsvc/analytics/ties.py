@@ -361,21 +361,34 @@ class Ties:
             np.minimum.at(result, a.partner[positions], self._partner_costs()[positions] + np.repeat(values[finite], lengths))
         plain = np.full(a.n, np.inf)
         bounded = np.full(a.n, np.inf)
-        if len(a.event_ids):
-            # per event the least value among its attendees, then per person over their events
-            closed = np.where(self.event_ok, 0.0, np.inf)
-            best_plain = _segment_min(values[a.event_people], a.event_people_ptr) + closed
-            best_bounded = _segment_min(with_sb[a.event_people], a.event_people_ptr) + closed
-            plain = _segment_min(best_plain[a.person_events], a.person_events_ptr)
-            bounded = _segment_min(best_bounded[a.person_events], a.person_events_ptr)
-        if len(a.organization_ptr) > 1:
-            members = a.organization_people
-            org_plain = _segment_min(values[members], a.organization_ptr)
-            org_bounded = _segment_min(with_sb[members], a.organization_ptr)
-            own = np.maximum(a.organization, 0)
-            ok = self.organization_ok
-            plain = np.minimum(plain, np.where(ok, org_plain[own], np.inf))
-            bounded = np.minimum(bounded, np.where(ok, org_bounded[own], np.inf))
+        if len(a.event_ids) and len(finite):
+            # per event the least value among its finite attendees, then to everyone at those events
+            attended, lengths = _csr_positions(a.person_events_ptr, finite)
+            events = a.person_events[attended]
+            who = np.repeat(finite, lengths)
+            open_ = self.event_ok[events]
+            events, who = events[open_], who[open_]
+            best_plain = np.full(len(a.event_ids), np.inf)
+            best_bounded = np.full(len(a.event_ids), np.inf)
+            np.minimum.at(best_plain, events, values[who])
+            np.minimum.at(best_bounded, events, with_sb[who])
+            touched = np.unique(events)
+            seats, sizes = _csr_positions(a.event_people_ptr, touched)
+            people = a.event_people[seats]
+            np.minimum.at(plain, people, np.repeat(best_plain[touched], sizes))
+            np.minimum.at(bounded, people, np.repeat(best_bounded[touched], sizes))
+        if len(a.organization_ptr) > 1 and len(finite):
+            working = finite[self.organization_ok[finite]]
+            orgs = a.organization[working]
+            org_plain = np.full(len(a.organization_ptr) - 1, np.inf)
+            org_bounded = np.full(len(a.organization_ptr) - 1, np.inf)
+            np.minimum.at(org_plain, orgs, values[working])
+            np.minimum.at(org_bounded, orgs, with_sb[working])
+            touched = np.unique(orgs)
+            seats, sizes = _csr_positions(a.organization_ptr, touched)
+            people = a.organization_people[seats]
+            np.minimum.at(plain, people, np.repeat(org_plain[touched], sizes))
+            np.minimum.at(bounded, people, np.repeat(org_bounded[touched], sizes))
         return np.minimum(result, np.maximum(sb + plain, bounded))
 
     def _partner_costs(self) -> np.ndarray:

@@ -62,7 +62,7 @@ def test_a_new_process_loads_the_file_instead_of_reading_the_store(imported: tup
     service, ws = imported
     service.snapshots.snapshot(ws)
     fresh = EvidenceCache(service.store, service.snapshots.directory)
-    monkeypatch.setattr(evidence_cache, "build_snapshot", lambda *a, **k: pytest.fail("read the store"))
+    monkeypatch.setattr(evidence_cache, "read_snapshot", lambda *a, **k: pytest.fail("read the store"))
     assert fresh.snapshot(ws).version == service.store.data_version(ws)
 
 
@@ -156,6 +156,43 @@ def test_organizations_read_from_the_column_equal_those_of_whole_people(imported
     assert fast.organization[with_org[1].id] == with_org[1].organization
 
 
+def test_arrays_read_from_the_store_in_columns_equal_those_of_the_reference_snapshot(imported: tuple[Graphsvc, str]) -> None:
+    """``EvidenceArrays.from_store`` (what the cache reads the store with) gives, array for array,
+    what ``from_snapshot(build_snapshot(...))`` gives: merged records, a store without the
+    organization column, members, events."""
+    import dataclasses
+
+    import numpy as np
+
+    from graphsvc.analytics.evidence import EvidenceArrays
+
+    service, ws = imported
+    people = service.store.search_people(ws, None, 100)
+    with_org = [p for p in people if p.organization and not p.is_member and not p.linkedin_url]
+    service.merge_people(ws, with_org[0].id, with_org[1].id)
+    from graphsvc.model import Channel, Evidence, EvidenceKind
+
+    first, second = sorted(p.id for p in with_org[2:4])
+    one_way = [  # messages sent one way, each way round, and an undated one
+        Evidence("ev-one-way-1", EvidenceKind.MESSAGE, Channel.EMAIL, first, second, None, AS_OF, "test", "forward"),
+        Evidence("ev-one-way-2", EvidenceKind.MESSAGE, Channel.X, second, with_org[0].id, None, AS_OF, "test", "forward"),
+        Evidence("ev-one-way-3", EvidenceKind.CALL, Channel.MANUAL, with_org[1].id, second, None, None, "test", "forward"),
+    ]
+    with service.raw_store.atomic():
+        service.raw_store.add_evidence(ws, one_way)
+    for store in (service.store, _WithoutColumnRead(service.store)):
+        version, members, events, arrays = EvidenceArrays.from_store(store, ws)  # type: ignore[arg-type]
+        snap = build_snapshot(store, ws)  # type: ignore[arg-type]
+        expected = EvidenceArrays.from_snapshot(snap)
+        assert (version, members, events) == (snap.version, snap.members, snap.events)
+        for field in dataclasses.fields(EvidenceArrays):
+            got, want = getattr(arrays, field.name), getattr(expected, field.name)
+            if isinstance(want, np.ndarray):
+                assert got.dtype == want.dtype and np.array_equal(got, want), field.name
+            else:
+                assert got == want, field.name
+
+
 # ----------------------------------------------------------------------------- extended, not rebuilt
 def _same_answers(snap: object) -> list[object]:
     """What analytics read, with each pair's facts and each tie's parts in a canonical order (an
@@ -181,13 +218,13 @@ def _same_answers(snap: object) -> list[object]:
 
 def _rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = evidence_cache.build_snapshot
+    real = evidence_cache.read_snapshot
 
-    def counted(store: object, workspace_id: str, **kwargs: object) -> object:
+    def counted(store: object, workspace_id: str) -> object:
         calls.append(workspace_id)
-        return real(store, workspace_id, **kwargs)  # type: ignore[arg-type]
+        return real(store, workspace_id)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(evidence_cache, "build_snapshot", counted)
+    monkeypatch.setattr(evidence_cache, "read_snapshot", counted)
     return calls
 
 

@@ -235,3 +235,23 @@ def test_combine_parts_is_the_reference_noisy_or_largest_first(parts: list[tuple
         for value in sorted((v for g, v in parts if g == group), reverse=True):
             remaining *= 1.0 - value
         assert got.hex() == min(1.0 - remaining, cap).hex()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(10, 60), st.integers(20, 300), st.sampled_from([1, 3, 50, 2_000_000]))
+def test_mutual_counts_are_the_shared_contacts_of_each_pair(seed: int, people: int, pairs: int, slice_: int) -> None:
+    """Triangles counted from their least-connected corner, in slices of any size, give each
+    pair the number of people both share direct evidence with."""
+    from graphsvc.analytics import evidence
+
+    snap = make_snapshot(seed, people=people, events=0, pairs=pairs)
+    saved = evidence.MUTUAL_SLICE
+    evidence.MUTUAL_SLICE = slice_
+    try:
+        arrays = EvidenceArrays.from_snapshot(snap)
+    finally:
+        evidence.MUTUAL_SLICE = saved
+    ids = arrays.ids
+    for p, (a, b) in enumerate(zip(arrays.pair_a.tolist(), arrays.pair_b.tolist())):
+        shared = (snap.contacts.get(ids[a], set()) & snap.contacts.get(ids[b], set())) - {ids[a], ids[b]}
+        assert arrays.mutual[p] == len(shared)

@@ -11,7 +11,8 @@ workspace's snapshot at its current data version:
    added between people it holds (a logged interaction, an introduction's outcome: the store
    says so, ``evidence_added_since``), by extending those arrays with the new rows
    (``EvidenceArrays.with_evidence``);
-4. else by reading the store (``build_snapshot``).
+4. else by reading the store (``read_snapshot``: its evidence streamed into columns, never
+   into per-pair Python objects; ``build_snapshot`` stays the reference the tests compare with).
 
 After 3 or 4 the file is written anew (to a temporary name, then renamed: a reader never sees
 half a file).
@@ -39,10 +40,10 @@ import numpy as np
 
 from graphsvc.analytics.evidence import DIRECTIONS, EPOCH, KINDS, EvidenceArrays
 from graphsvc.model import Event
-from graphsvc.snapshot import Fact, Pair, Snapshot, build_snapshot
+from graphsvc.snapshot import Fact, Pair, Snapshot
 from graphsvc.store.protocol import Store
 
-__all__ = ["EvidenceCache", "load_snapshot", "save_snapshot"]
+__all__ = ["EvidenceCache", "load_snapshot", "read_snapshot", "save_snapshot"]
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,12 @@ def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int | N
     return ArraySnapshot.of(arrays, workspace_id, int(header["version"]), tuple(header["members"]), events)
 
 
+def read_snapshot(store: Store, workspace_id: str) -> Snapshot:
+    """The workspace's snapshot read from the store into arrays in one pass (``EvidenceArrays.from_store``)."""
+    version, members, events, arrays = EvidenceArrays.from_store(store, workspace_id)
+    return ArraySnapshot.of(arrays, workspace_id, version, members, events)
+
+
 class EvidenceCache:
     """Per workspace, the snapshot of the store's current data (memory, then file, then store)."""
 
@@ -161,7 +168,7 @@ class EvidenceCache:
             base = max(older, key=lambda s: s.version) if older else None
             snap = self._extended(base, workspace_id) if base is not None else None
             if snap is None:
-                snap = build_snapshot(self.store, workspace_id)
+                snap = read_snapshot(self.store, workspace_id)
             if path is not None:
                 try:
                     save_snapshot(path, snap, evidence_arrays(snap), self._store_id or "")

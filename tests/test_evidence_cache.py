@@ -243,6 +243,7 @@ def test_logged_interactions_extend_the_arrays_instead_of_rereading_the_store(
     for other in known:
         service.record_interaction(ws, other, "call", at=AS_OF)  # a pair with evidence already
     service.record_interaction(ws, strangers[1], "introduction", at=AS_OF, member=strangers[2])  # two non-members
+    service.set_do_not_ask(ws, strangers[2])  # a new data version that changes nothing the arrays hold
     extended = service.snapshots.snapshot(ws)  # in memory
     fresh = EvidenceCache(service.store, service.snapshots.directory).snapshot(ws)  # a new process: from the file
     assert rebuilds == []

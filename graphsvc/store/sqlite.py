@@ -182,7 +182,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX intro_requests_by_connector ON intro_requests (workspace_id, connector_id);
     """,
     # 14: what each data version changed: a version that only added evidence names the first
-    #     evidence row it added (``evidence_from``), any other change NULL; the analytics extend
+    #     evidence row it added (``evidence_from``), one that changed nothing the analytics' arrays
+    #     hold 0 (a do-not-ask mark, an intro request's step), any other change NULL; the analytics extend
     #     their evidence arrays with those rows instead of rebuilding them
     #     (``evidence_added_since``, graphsvc/analytics/evidence_cache.py)
     """
@@ -204,6 +205,8 @@ def sort_key(name: str) -> str:
     return name.casefold().strip()
 
 
+#: ``data_changes.evidence_from`` of a version that changed nothing the evidence arrays hold.
+NO_EVIDENCE_CHANGE = 0
 #: Data versions whose changes stay logged (``data_changes``): an evidence file further behind is rebuilt.
 DATA_CHANGES_KEPT = 10_000
 
@@ -299,7 +302,9 @@ class SQLiteStore:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _bump(self, workspace_id: str, evidence_from: int | None = None) -> None:
-        """A new data version; ``evidence_from``: it only added evidence, from that row on."""
+        """A new data version; ``evidence_from``: it only added evidence, from that row on
+        (``NO_EVIDENCE_CHANGE``: it changed nothing the evidence arrays hold, e.g. a do-not-ask
+        mark or an intro request's step; None: anything else)."""
         db = self._db
         db.execute(
             "INSERT INTO data_versions VALUES (?, 1) ON CONFLICT(workspace_id) DO UPDATE SET version = version + 1",
@@ -638,12 +643,13 @@ class SQLiteStore:
             ).fetchall()
             if len(changes) != current - version or any(row[0] is None for row in changes):
                 return None
-            if not changes:
+            added = [row[0] for row in changes if row[0] != NO_EVIDENCE_CHANGE]
+            if not added:
                 return current, []
             rows = db.execute(
                 "SELECT id, kind, channel, person_a, person_b, event_id, at, job_id, direction FROM evidence "
                 "WHERE rowid >= ? AND workspace_id = ? ORDER BY id",
-                (min(row[0] for row in changes), workspace_id),
+                (min(added), workspace_id),
             ).fetchall()
             return current, [Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8]) for r in rows]
         finally:
@@ -883,7 +889,7 @@ class SQLiteStore:
             self._db.execute("INSERT OR IGNORE INTO do_not_ask VALUES (?, ?, ?)", (workspace_id, person_id, _ts(at)))
         else:
             self._db.execute("DELETE FROM do_not_ask WHERE workspace_id = ? AND person_id = ?", (workspace_id, person_id))
-        self._bump(workspace_id)
+        self._bump(workspace_id, evidence_from=NO_EVIDENCE_CHANGE)
 
     def do_not_ask(self, workspace_id: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT person_id FROM do_not_ask WHERE workspace_id = ?", (workspace_id,))}
@@ -1059,7 +1065,7 @@ class SQLiteStore:
                  transitions_json(request), path_json(request)),
             )
             if cur.rowcount:
-                self._bump(workspace_id)
+                self._bump(workspace_id, evidence_from=NO_EVIDENCE_CHANGE)
             return self._intro_requests("workspace_id = ? AND idempotency_key = ?", (workspace_id, request.idempotency_key))[0]
 
     def get_intro_request(self, workspace_id: str, request_id: str) -> IntroRequest | None:
@@ -1078,5 +1084,5 @@ class SQLiteStore:
                  workspace_id, request.id, steps_before),
             )
             if cur.rowcount:
-                self._bump(workspace_id)
+                self._bump(workspace_id, evidence_from=NO_EVIDENCE_CHANGE)
             return bool(cur.rowcount)

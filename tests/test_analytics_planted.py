@@ -203,3 +203,52 @@ def test_a_direct_tie_strong_enough_is_the_answer_and_never_called_an_introducti
     assert result.paths[0].kind.value == "DIRECT" and len(result.paths[0].hops) == 1
     advice = result.paths[0].advice
     assert advice == "Jonas Abara knows Lukas Link directly: reach out without an introduction"
+
+
+def _every_tie_examined(view, members):  # type: ignore[no-untyped-def]
+    """neglected_ties as it was before it looked only at people with a possible reason: every tie
+    of every member, through the same per-reason rules (the reference for the shortcut)."""
+    from dataclasses import replace as change
+
+    from graphsvc.analytics import neglected as module
+
+    team = set(members)
+    reach_all = set(team)
+    for m in members:
+        reach_all |= view.neighbours.get(m, set())
+    found: dict = {}
+    for member in sorted(team):
+        ranked = sorted(((s, p) for p, s in view.ties_of(member) if p not in team), key=lambda t: (-t[0], t[1]))
+        for rank, (strength, person) in enumerate(ranked):
+            facts = view.snap.pair_facts(member, person)
+            contacts = module._contacts(facts, view)
+            for item in (
+                module._missed_follow_up(view, member, person, strength, facts, 14, 120),
+                module._overdue(view, member, person, strength, rank, contacts, 365),
+                module._dormant(view, member, person, strength, contacts, reach_all, 365, 0.3),
+            ):
+                if item is not None:
+                    key = (item.kind, item.person_id)
+                    if key not in found or (item.score, item.member_id) > (found[key].score, found[key].member_id):
+                        found[key] = item
+    by_person: dict = {}
+    for item in found.values():
+        by_person.setdefault(item.person_id, []).append(item)
+    chosen = []
+    for items in by_person.values():
+        items.sort(key=lambda t: module.ACTIONABLE.index(t.kind))
+        chosen.append(change(items[0], also=tuple(t.reason for t in items[1:])))
+    return sorted(chosen, key=lambda t: (module.ACTIONABLE.index(t.kind), -t.score, t.person_id, t.member_id))
+
+
+@pytest.mark.parametrize("days_later", [0, 90, 400])
+def test_neglected_ties_equal_those_of_every_tie_examined(planted: tuple[Graphsvc, str, dict[str, str]], days_later: int) -> None:
+    """Only people with an interaction, a recent connection or a small shared event are looked
+    at; the answer is the one examining every tie of every member gives."""
+    from datetime import timedelta
+
+    service, ws, _ = planted
+    view = service.view(ws, AS_OF + timedelta(days=days_later))
+    members = service.store.member_ids(ws)
+    got = neglected_ties(view, members)
+    assert got and got == _every_tie_examined(view, members)

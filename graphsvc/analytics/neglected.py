@@ -24,6 +24,9 @@ from datetime import datetime
 from enum import Enum
 from statistics import median
 
+import numpy as np
+
+from graphsvc.analytics.evidence import KIND_CODE, micros
 from graphsvc.analytics.strength import TieView, tie_strength
 from graphsvc.model import INTERACTION_KINDS
 from graphsvc.snapshot import CO_ATTENDANCE, Fact
@@ -96,9 +99,23 @@ def neglected_ties(
     """Neglected ties of the team's ``members``, one per person: kinds in ``ACTIONABLE`` order,
     each ranked by score. A person's reason comes from the member with the best score for it."""
     team = set(members)
-    team_reach = set(team)
-    for m in members:
-        team_reach |= view.neighbours.get(m, set())
+    a, ties = view.arrays, view.ties
+    ids = a.ids
+    team_index = np.asarray(sorted(a.index[m] for m in team if m in a.index), dtype=np.int64)
+    # the team and everyone a member shares direct evidence with (``view.neighbours``)
+    reached = np.unique(np.concatenate([team_index, *(a.partner[a.partner_ptr[i] : a.partner_ptr[i + 1]] for i in team_index.tolist())]))
+    team_reach = {ids[i] for i in reached.tolist()}
+    small = (a.event_size <= view.model.small_event_max_size) if len(a.event_ids) else np.zeros(0, dtype=bool)
+    # A direct pair can have a reason only through an interaction (a contact) or a connection
+    # made inside the follow-up window; without either, only a small shared event can give one.
+    now = micros(view.as_of)
+    age = (now - a.fact_at) // 86_400_000_000
+    interaction = np.isin(a.fact_kind, [KIND_CODE[k] for k in INTERACTIONS if k in KIND_CODE])
+    telling = a.fact_dated & (a.fact_at <= now) & (
+        interaction | ((a.fact_kind == KIND_CODE["connection"]) & (age >= follow_up_window_days) & (age <= new_contact_days))
+    )
+    pair_telling = np.zeros(len(a.pair_a), dtype=bool)
+    pair_telling[a.fact_pair[telling]] = True
     found: dict[tuple[NeglectKind, str], NeglectedTie] = {}
 
     def keep(item: NeglectedTie | None) -> None:
@@ -109,8 +126,25 @@ def neglected_ties(
             found[key] = item
 
     for member in sorted(team):
-        ranked = sorted(((strength, p) for p, strength in view.ties_of(member) if p not in team), key=lambda t: (-t[0], t[1]))
-        for rank, (strength, person) in enumerate(ranked):
+        i = a.index.get(member)
+        if i is None:
+            continue
+        neighbours, strengths = ties.row(i)
+        outside = ~np.isin(neighbours, team_index)
+        neighbours, strengths = neighbours[outside], strengths[outside]
+        rank_of = np.empty(len(neighbours), dtype=np.int64)  # by strength, then id (indices follow ids)
+        rank_of[np.lexsort((neighbours, -strengths))] = np.arange(len(neighbours), dtype=np.int64)
+        # Every reason rests on an interaction, a recent connection or a small shared event: only
+        # people the member has one of those with are looked at (a member's row holds everyone
+        # at every event they went to, and thousands of connections made years ago).
+        events = a.person_events[a.person_events_ptr[i] : a.person_events_ptr[i + 1]]
+        events = events[small[events]]
+        lo, hi = a.partner_ptr[i], a.partner_ptr[i + 1]
+        candidates = [a.partner[lo:hi][pair_telling[a.partner_pair[lo:hi]]]]
+        candidates += [a.event_people[a.event_people_ptr[e] : a.event_people_ptr[e + 1]] for e in events.tolist()]
+        chosen = np.flatnonzero(np.isin(neighbours, np.concatenate(candidates)))
+        for position in chosen.tolist():
+            person, strength, rank = ids[int(neighbours[position])], float(strengths[position]), int(rank_of[position])
             facts = view.snap.pair_facts(member, person)
             contacts = _contacts(facts, view)
             keep(_missed_follow_up(view, member, person, strength, facts, follow_up_window_days, new_contact_days))

@@ -74,6 +74,31 @@ def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -
     return g[starts], np.minimum(1.0 - remaining, max_strength)
 
 
+def _spread_through_groups(
+    groups: np.ndarray,
+    members: np.ndarray,
+    group_count: int,
+    people_ptr: np.ndarray,
+    people: np.ndarray,
+    values: np.ndarray,
+    with_sb: np.ndarray,
+    plain: np.ndarray,
+    bounded: np.ndarray,
+) -> None:
+    """Lower ``plain`` and ``bounded`` (in place) for everyone in a group (an event, an
+    organization) to the least ``values`` / ``with_sb`` among its ``members``; ``groups[i]`` is the
+    group of ``members[i]``, and ``people[people_ptr[g]:people_ptr[g + 1]]`` are the people of ``g``."""
+    best_plain = np.full(group_count, np.inf)
+    best_bounded = np.full(group_count, np.inf)
+    np.minimum.at(best_plain, groups, values[members])
+    np.minimum.at(best_bounded, groups, with_sb[members])
+    touched = np.unique(groups)
+    seats, sizes = _csr_positions(people_ptr, touched)
+    reached = people[seats]
+    np.minimum.at(plain, reached, np.repeat(best_plain[touched], sizes))
+    np.minimum.at(bounded, reached, np.repeat(best_bounded[touched], sizes))
+
+
 def _csr_positions(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions of ``rows``' entries in a CSR (concatenated) and each row's length."""
     first = ptr[rows]
@@ -368,27 +393,11 @@ class Ties:
             who = np.repeat(finite, lengths)
             open_ = self.event_ok[events]
             events, who = events[open_], who[open_]
-            best_plain = np.full(len(a.event_ids), np.inf)
-            best_bounded = np.full(len(a.event_ids), np.inf)
-            np.minimum.at(best_plain, events, values[who])
-            np.minimum.at(best_bounded, events, with_sb[who])
-            touched = np.unique(events)
-            seats, sizes = _csr_positions(a.event_people_ptr, touched)
-            people = a.event_people[seats]
-            np.minimum.at(plain, people, np.repeat(best_plain[touched], sizes))
-            np.minimum.at(bounded, people, np.repeat(best_bounded[touched], sizes))
+            _spread_through_groups(events, who, len(a.event_ids), a.event_people_ptr, a.event_people, values, with_sb, plain, bounded)
         if len(a.organization_ptr) > 1 and len(finite):
             working = finite[self.organization_ok[finite]]
-            orgs = a.organization[working]
-            org_plain = np.full(len(a.organization_ptr) - 1, np.inf)
-            org_bounded = np.full(len(a.organization_ptr) - 1, np.inf)
-            np.minimum.at(org_plain, orgs, values[working])
-            np.minimum.at(org_bounded, orgs, with_sb[working])
-            touched = np.unique(orgs)
-            seats, sizes = _csr_positions(a.organization_ptr, touched)
-            people = a.organization_people[seats]
-            np.minimum.at(plain, people, np.repeat(org_plain[touched], sizes))
-            np.minimum.at(bounded, people, np.repeat(org_bounded[touched], sizes))
+            groups = len(a.organization_ptr) - 1
+            _spread_through_groups(a.organization[working], working, groups, a.organization_ptr, a.organization_people, values, with_sb, plain, bounded)
         return np.minimum(result, np.maximum(sb + plain, bounded))
 
     def _partner_costs(self) -> np.ndarray:

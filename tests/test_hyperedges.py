@@ -8,9 +8,11 @@ organizations, both must give the same ties, the same strengths and the same k b
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from collections import defaultdict
+from typing import Iterator
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -18,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphsvc.analytics import engine as engine_module
 from graphsvc.analytics.engine import PathEngine
 from graphsvc.analytics.evidence import EvidenceArrays
 from graphsvc.analytics.paths import k_best_paths
@@ -79,6 +82,22 @@ def make_snapshot(seed: int, people: int = 30, events: int = 5, big: int = 60, p
     return snap
 
 
+@contextlib.contextmanager
+def _rows_derived(mode: str) -> Iterator[None]:
+    """``"whole"``: every row derived whole; ``"among"``: a row not cached yet is derived for
+    the people who can still reach a target only, and ties asked for the detour rule pair by
+    pair (what a big workspace does: on these small ones the thresholds would pick whole rows)."""
+    saved = engine_module.ROW_AMONG_FRACTION, engine_module.PAIR_LOOKUPS
+    if mode == "whole":
+        engine_module.ROW_AMONG_FRACTION, engine_module.PAIR_LOOKUPS = 10**9, -1
+    else:
+        engine_module.ROW_AMONG_FRACTION, engine_module.PAIR_LOOKUPS = 0, 10**9
+    try:
+        yield
+    finally:
+        engine_module.ROW_AMONG_FRACTION, engine_module.PAIR_LOOKUPS = saved
+
+
 def _reference_edges(snap: Snapshot) -> dict[tuple[str, str], float]:
     graph = tie_graph(snap, AS_OF)
     return {pair(a, b): d["strength"] for a, b, d in graph.edges(data=True)}
@@ -112,7 +131,13 @@ def test_every_tie_and_strength_equals_the_materialised_reference(seed: int, peo
 def test_paths_equal_the_reference_search_on_the_materialised_graph(seed: int, people: int, events: int, hops: int, k: int) -> None:
     snap = make_snapshot(seed, people, events, big=50)
     reference = tie_graph(snap, AS_OF)
-    engine = tie_view(snap, AS_OF).path_engine()
+    for mode in ("whole", "among"):
+        with _rows_derived(mode):
+            _paths_equal_the_reference(snap, reference, seed, hops, k)
+
+
+def _paths_equal_the_reference(snap: Snapshot, reference: object, seed: int, hops: int, k: int) -> None:
+    engine = tie_view(snap, AS_OF).path_engine()  # a new view: nothing cached from another mode
     rng = random.Random(seed)
     ids = sorted(snap.people)
     for _ in range(6):
@@ -127,6 +152,21 @@ def test_paths_equal_the_reference_search_on_the_materialised_graph(seed: int, p
         csr = PathEngine.from_graph(reference).k_best_paths(sources, target, k=k, max_hops=hops, avoid=avoid)
         assert [p.nodes for p in csr] == [p.nodes for p in expected]
         assert engine.connects(sources, target, max_hops=hops, avoid=avoid) is bool(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0))
+def test_a_row_among_some_people_is_those_entries_of_the_whole_row_bit_for_bit(seed: int, share: float) -> None:
+    view = tie_view(make_snapshot(seed, 40, 6, big=40), AS_OF)
+    rng = np.random.default_rng(seed)
+    n = view.arrays.n
+    for person in range(n):
+        wanted = rng.random(n) < share
+        neighbours, strengths = view.ties.row(person)
+        among, among_strengths = view.ties.row_among(person, view.ties.among(np.flatnonzero(wanted)))
+        keep = wanted[neighbours]
+        assert among.tolist() == neighbours[keep].tolist()
+        assert among_strengths.tolist() == strengths[keep].tolist()  # equal floats, not approximately
 
 
 def test_no_pair_of_an_event_is_stored() -> None:
@@ -199,6 +239,12 @@ def test_bounds_never_exceed_a_real_tie() -> None:
 def test_paths_without_some_ties_equal_the_reference_on_the_graph_without_them(seed: int, hops: int) -> None:
     snap = make_snapshot(seed, 30, 6, big=40)
     reference = tie_graph(snap, AS_OF)
+    for mode in ("whole", "among"):
+        with _rows_derived(mode):
+            _paths_without_ties_equal_the_reference(snap, reference, seed, hops)
+
+
+def _paths_without_ties_equal_the_reference(snap: Snapshot, reference: object, seed: int, hops: int) -> None:
     engine = tie_view(snap, AS_OF).path_engine()
     rng = random.Random(seed)
     ids = sorted(snap.people)

@@ -94,14 +94,17 @@ def _margin(value: float) -> float:
 
 #: Children of one expansion are sorted this many at a time (the cheapest first): a hub's
 #: thousands of children cost a partition, and only those the search reaches are ever sorted.
+#: Each later batch of the same children is twice as large as the one before, so a hub whose
+#: children the search does reach costs O(n log n) in partitions, not O(n^2 / CHUNK).
 CHUNK = 32
 
 
 def _sorted_chunk(
-    nodes: np.ndarray, gs: np.ndarray, fs: np.ndarray, limit: float, path: tuple, prefix: tuple
+    nodes: np.ndarray, gs: np.ndarray, fs: np.ndarray, limit: float, path: tuple, prefix: tuple, size: int = CHUNK
 ) -> tuple | None:
-    """A heap batch of the cheapest ``CHUNK`` children (by ``f``, ties in node order), the others
-    kept unsorted as its ``rest``; None when no child is within ``limit``."""
+    """A heap batch of the cheapest ``size`` children (by ``f``, ties in node order), the others
+    kept unsorted as its ``rest`` (taken ``2 * size`` at a time); None when no child is within
+    ``limit``."""
     if limit < _INF:
         within = np.flatnonzero(fs <= limit)
         if len(within) < len(fs):
@@ -109,19 +112,71 @@ def _sorted_chunk(
     if not len(fs):
         return None
     rest = None
-    if len(fs) > CHUNK:
-        part = np.argpartition(fs, CHUNK - 1)
-        head, tail = np.sort(part[:CHUNK]), part[CHUNK:]
-        rest = (nodes[tail], gs[tail], fs[tail])
+    if len(fs) > size:
+        part = np.argpartition(fs, size - 1)
+        head, tail = np.sort(part[:size]), part[size:]
+        rest = (nodes[tail], gs[tail], fs[tail], 2 * size)
         nodes, gs, fs = nodes[head], gs[head], fs[head]
     rank = np.argsort(fs, kind="stable")
     return nodes[rank].tolist(), gs[rank].tolist(), fs[rank].tolist(), path, prefix, rest
 
 
+#: A hyperedge engine derives a row only for the people who can still reach a target when they
+#: are fewer than 1/ROW_AMONG_FRACTION of everyone (and the whole row is not cached already).
+ROW_AMONG_FRACTION = 4
+#: ... and looks up at most this many ties of one person pair by pair (the detour rule).
+PAIR_LOOKUPS = 16
+
+
+class FirstHops:
+    """The sources' ties turned around: for every person the sources know (a *head*), which
+    sources know them and at what cost. Built once per set of sources and reused by every
+    query from them (a team's 200 members start nearly every search of a view): the search's
+    first layer is then one entry per head, ordered by its cheapest source, instead of every
+    source's whole row (a member's row at team scale holds ~20,000 people, everyone at every
+    large event they attended). The sources of one head are sorted by cost when the search
+    first reaches that head."""
+
+    __slots__ = ("heads", "ptr", "members", "costs", "head_min", "_groups")
+
+    def __init__(self, candidates: list[int], rows: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        lengths = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+        if lengths.sum():
+            neighbours = np.concatenate([r[0] for r in rows]).astype(np.int64, copy=False)
+            costs = np.concatenate([r[1] for r in rows])
+        else:
+            neighbours, costs = np.zeros(0, dtype=np.int64), np.zeros(0)
+        owners = np.repeat(np.asarray(candidates, dtype=np.int64), lengths)
+        # Each row is sorted: a stable sort merges the runs, and keeps sources in index order
+        # within a head.
+        order = np.argsort(neighbours, kind="stable")
+        neighbours = neighbours[order]
+        self.members = owners[order]
+        self.costs = costs[order]
+        if len(neighbours):
+            first = np.flatnonzero(np.concatenate(([True], neighbours[1:] != neighbours[:-1])))
+        else:
+            first = np.zeros(0, dtype=np.int64)
+        self.heads = neighbours[first]
+        self.ptr = np.append(first, len(neighbours)).astype(np.int64)
+        self.head_min = np.minimum.reduceat(self.costs, first) if len(first) else np.zeros(0)
+        self._groups: dict[int, tuple[list[int], list[float]]] = {}
+
+    def group(self, position: int) -> tuple[list[int], list[float]]:
+        """(sources, costs) of the head at ``position``, cheapest first (ties in source order)."""
+        found = self._groups.get(position)
+        if found is None:
+            lo, hi = int(self.ptr[position]), int(self.ptr[position + 1])
+            costs = self.costs[lo:hi]
+            rank = np.argsort(costs, kind="stable")
+            found = self._groups[position] = (self.members[lo:hi][rank].tolist(), costs[rank].tolist())
+        return found
+
+
 class PathEngine:
     """Immutable CSR copy of a tie graph answering ``k_best_paths`` queries (see the module docstring)."""
 
-    __slots__ = ("ids", "index", "indptr", "indices", "costs", "_n", "_ties")
+    __slots__ = ("ids", "index", "indptr", "indices", "costs", "_n", "_ties", "_first_hops")
 
     def __init__(self, ids: list[Hashable], indptr: np.ndarray, indices: np.ndarray, costs: np.ndarray) -> None:
         # Internal: use from_graph / from_arrays (ids must be sorted, adjacency sorted and symmetric).
@@ -132,6 +187,7 @@ class PathEngine:
         self.costs = costs
         self._n = len(ids)
         self._ties = len(indices) // 2
+        self._first_hops: dict[tuple[int, ...], FirstHops] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -243,27 +299,25 @@ class PathEngine:
         setup = self._setup(sources, target, max_hops, avoid)
         if setup is None:
             return []
-        targets, target_set, blocked, bounds, starts, start_bounds = setup
+        targets, target_set, candidates, bounds, first, live, f0 = setup
         n = self._n
         forbidden = np.zeros(n, dtype=bool)
-        forbidden[blocked] = True
-        forbidden[starts] = True
+        forbidden[candidates] = True  # sources are never inside a path (blocked: never reached)
         direct = self._direct_to_targets(targets) if drop_detours else None
 
         finite = [np.flatnonzero(bound < _INF) for bound in bounds]  # per layer, sorted
         best: list[tuple[float, int, tuple[int, ...]]] = []
         limit = _INF
         counter = itertools.count()
-        order = sorted(range(len(starts)), key=lambda i: (start_bounds[i], starts[i]))
-        start_batch = (
-            [starts[i] for i in order],
-            [0.0] * len(starts),
-            [start_bounds[i] for i in order],
-            (),
-            (),
-            None,
-        )
-        heap: list[tuple[float, int, tuple, int]] = [(start_batch[2][0], next(counter), start_batch, 0)]
+        # The first layer: one entry per head (a person some source knows), under its cheapest
+        # source; a head's other sources follow one at a time (a member batch: (position,
+        # sources, costs, bound)). Expanding a source would give the very same partial paths.
+        first_bound = bounds[max_hops - 1]
+        first_batch = _sorted_chunk(live, np.zeros(len(live)), f0, _INF, None, None)
+        heap: list[tuple[float, int, tuple, int]] = []
+        if first_batch is not None:
+            heap.append((first_batch[2][0], next(counter), first_batch, 0))
+        masked = self._masked_pairs()
         # Per query: a node's completions once computed (its row filtered to the people who can
         # still reach a target, their tie costs and bounds), keyed by (node, hops left).
         expanded: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -271,14 +325,52 @@ class PathEngine:
             f, _, batch, i = heapq.heappop(heap)
             if f > limit:
                 break
-            nodes, gs, fs, parent_path, parent_prefix, rest = batch
-            if i + 1 < len(nodes):
-                heapq.heappush(heap, (fs[i + 1], next(counter), batch, i + 1))
-            elif rest is not None:
-                following = _sorted_chunk(*rest, limit, parent_path, parent_prefix)
-                if following is not None:
-                    heapq.heappush(heap, (following[2][0], next(counter), following, 0))
-            node, g = nodes[i], gs[i]
+            if len(batch) == 4 or batch[3] is None:
+                # a first hop: source -> head
+                if len(batch) == 4:
+                    position, sources, costs, h = batch
+                else:
+                    nodes, _, fs, _, _, rest = batch
+                    if i + 1 < len(nodes):
+                        heapq.heappush(heap, (fs[i + 1], next(counter), batch, i + 1))
+                    elif rest is not None:
+                        rest_nodes, rest_gs, rest_fs, size = rest
+                        following = _sorted_chunk(rest_nodes, rest_gs, rest_fs, limit, None, None, size)
+                        if following is not None:
+                            heapq.heappush(heap, (following[2][0], next(counter), following, 0))
+                    position, i = nodes[i], 0
+                    sources, costs = first.group(position)
+                    h = float(first_bound[first.heads[position]])
+                    batch = (position, sources, costs, h)
+                node = int(first.heads[position])
+                now = first_bound[node]  # tightened once the head was expanded for a cheaper source
+                if now > h:
+                    h = now
+                    batch = (position, sources, costs, h)
+                    if costs[i] + h > f:
+                        if costs[i] + h <= limit:
+                            heapq.heappush(heap, (costs[i] + h, next(counter), batch, i))
+                        continue
+                if i + 1 < len(sources):
+                    heapq.heappush(heap, (costs[i + 1] + h, next(counter), batch, i + 1))
+                source, g = sources[i], costs[i]
+                if masked and node in masked.get(source, ()):
+                    continue
+                if direct is not None and max_hops > 1 and h > 0.0:
+                    d = direct[source]
+                    if d < _INF and (g - 0.0) + h > d + _margin(d):
+                        continue  # the source knows every target better than any path through here
+                parent_path, parent_prefix = (source,), (0.0,)
+            else:
+                nodes, gs, fs, parent_path, parent_prefix, rest = batch
+                if i + 1 < len(nodes):
+                    heapq.heappush(heap, (fs[i + 1], next(counter), batch, i + 1))
+                elif rest is not None:
+                    rest_nodes, rest_gs, rest_fs, size = rest
+                    following = _sorted_chunk(rest_nodes, rest_gs, rest_fs, limit, parent_path, parent_prefix, size)
+                    if following is not None:
+                        heapq.heappush(heap, (following[2][0], next(counter), following, 0))
+                node, g = nodes[i], gs[i]
             path = parent_path + (node,)
             prefix = parent_prefix + (g,)
             if node in target_set:
@@ -354,9 +446,10 @@ class PathEngine:
     # ------------------------------------------------------------------ helpers
     def _setup(
         self, sources: Iterable[Hashable], target: Hashable | Iterable[Hashable], max_hops: int, avoid: Iterable[Hashable]
-    ) -> tuple[np.ndarray, set[int], list[int], list[np.ndarray], list[int], list[float]] | None:
-        """(targets, target set, avoided, hop bounds, starts, their bounds), or None when no start
-        can reach a target."""
+    ) -> tuple[np.ndarray, set[int], list[int], list[np.ndarray], FirstHops, np.ndarray, np.ndarray] | None:
+        """(targets, target set, sources, hop bounds, the sources' first hops, the positions of
+        the heads a search may go through and their bounds), or None when no source can reach
+        a target."""
         if isinstance(target, str):
             wanted = {target}
         else:
@@ -374,13 +467,43 @@ class PathEngine:
         blocked = [index[b] for b in blocked_ids if b in index]
         blocked_set = set(blocked)
         candidates = sorted({index[s] for s in set(sources) if s in index} - target_set - blocked_set)
+        if not candidates:
+            return None
         # Sources and avoided people are never inside a path: the bounds go around them.
         excluded = np.asarray(sorted(set(candidates) | blocked_set), dtype=np.int64)
         bounds = self._hop_bounds(targets, max_hops - 1, excluded)
-        starts, start_bounds = self._start_bounds(candidates, bounds[max_hops - 1])
-        if not starts:
+        first = self._first_layer(candidates)
+        h = bounds[max_hops - 1][first.heads]  # inf for sources and the avoided (excluded)
+        live = np.flatnonzero(h < _INF)
+        masked = self._masked_pairs()
+        if masked and len(live):
+            # a head some source knows only through a left-out tie is no way in
+            touched = np.asarray(sorted(set().union(*masked.values())), dtype=np.int64)
+            drop = [
+                j
+                for j in np.flatnonzero(np.isin(first.heads[live], touched)).tolist()
+                if all(int(first.heads[live[j]]) in masked.get(m, ()) for m in first.group(int(live[j]))[0])
+            ]
+            if drop:
+                live = np.delete(live, drop)
+        if not len(live):
             return None
-        return targets, target_set, blocked, bounds, starts, start_bounds
+        return targets, target_set, candidates, bounds, first, live, first.head_min[live] + h[live]
+
+    def _first_layer(self, candidates: list[int]) -> FirstHops:
+        """The ``FirstHops`` of ``candidates`` (kept for the last few sets of sources)."""
+        key = tuple(candidates)
+        first = self._first_hops.get(key)
+        if first is None:
+            first = FirstHops(candidates, [self._row(c) for c in candidates])
+            if len(self._first_hops) >= 4:
+                self._first_hops.clear()
+            self._first_hops[key] = first
+        return first
+
+    def _masked_pairs(self) -> dict[int, set[int]]:
+        """Ties left out for this engine's queries, both ways (none on a CSR engine)."""
+        return {}
 
     def _completions(self, node: int, after: np.ndarray, reachable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(neighbours that can still reach a target, their tie costs, their bounds ``after``)."""
@@ -436,20 +559,6 @@ class PathEngine:
             current = following
         return bounds
 
-    def _start_bounds(self, candidates: list[int], bound: np.ndarray) -> tuple[list[int], list[float]]:
-        """Sources within reach and a lower bound of their best path (min over ties of tie + bound)."""
-        if not candidates:
-            return [], []
-        rows = np.asarray(candidates, dtype=np.int64)
-        positions, lengths = self._gather(rows)
-        values = self.costs[positions] + bound[self.indices[positions]]
-        result = np.full(len(rows), _INF)
-        if len(positions):
-            owner = np.repeat(np.arange(len(rows)), lengths)
-            np.minimum.at(result, owner, values)
-        starts = [c for c, b in zip(candidates, result.tolist()) if b < _INF]
-        return starts, [b for b in result.tolist() if b < _INF]
-
     def _direct_to_targets(self, targets: np.ndarray) -> np.ndarray:
         """Per node: the largest cost of its direct ties to the targets if it knows them all, else inf."""
         positions, lengths = self._gather(targets)
@@ -488,7 +597,7 @@ class HyperedgePathEngine(PathEngine):
     answers are the reference's (see the module docstring and tests/test_hyperedges.py).
     """
 
-    __slots__ = ("tie_index", "_masked", "_masked_rows", "_start_rows")
+    __slots__ = ("tie_index", "_masked", "_masked_rows", "_masked_sets", "_among_of")
 
     def __init__(self, ties: Any) -> None:
         self.tie_index = ties
@@ -501,7 +610,9 @@ class HyperedgePathEngine(PathEngine):
         self._ties = -1
         self._masked: dict[int, np.ndarray] = {}
         self._masked_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per query: a masked engine lives for one
-        self._start_rows: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._masked_sets: dict[int, set[int]] = {}
+        self._among_of: tuple[np.ndarray, Any] | None = None
+        self._first_hops: dict[tuple[int, ...], FirstHops] = {}
 
     def without(self, pairs: Iterable[tuple[Hashable, Hashable]]) -> "HyperedgePathEngine":
         """The same engine with the ties of ``pairs`` left out (for one query: the engine itself is
@@ -514,6 +625,8 @@ class HyperedgePathEngine(PathEngine):
                 masked.setdefault(self.index[b], set()).add(self.index[a])
         engine = HyperedgePathEngine(self.tie_index)
         engine._masked = {node: np.asarray(sorted(others), dtype=np.int64) for node, others in masked.items()}
+        engine._masked_sets = {node: set(others) for node, others in masked.items()}
+        engine._first_hops = self._first_hops  # unmasked rows: the left-out ties are skipped by the search
         return engine
 
     def connects(
@@ -538,6 +651,35 @@ class HyperedgePathEngine(PathEngine):
 
     def degree(self, node: Hashable) -> int:
         return len(self.tie_index.row(self.index[node])[0])
+
+    def _completions(self, node: int, after: np.ndarray, reachable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # A row not derived yet, of someone whose next hops lead to few people (the last layers
+        # of a search), is derived for those people only: combining a hub's ties to everyone at
+        # every event it attended, to keep a handful, is most of a query's time otherwise.
+        if node in self._masked or len(reachable) * ROW_AMONG_FRACTION >= self._n or self.tie_index.cached_row(node) is not None:
+            return super()._completions(node, after, reachable)
+        neighbours, strengths = self.tie_index.row_among(node, self._among(reachable))
+        h = after[neighbours]
+        live = h < _INF  # a bound tightened to inf during the search: nobody to reach from there
+        return neighbours[live], -np.log(strengths[live]), h[live]
+
+    def _among(self, reachable: np.ndarray) -> Any:
+        """``Ties.among(reachable)``, kept for the arrays of one query."""
+        known = self._among_of  # read once: another thread may replace it
+        if known is not None and known[0] is reachable:
+            return known[1]
+        among = self.tie_index.among(reachable)
+        self._among_of = (reachable, among)
+        return among
+
+    def _tie_costs(self, node: int, others: np.ndarray) -> np.ndarray:
+        # the detour rule asks about a few people (the targets, the next hop's children): their
+        # pairs' strengths, unless the whole row is at hand anyway
+        if len(others) > PAIR_LOOKUPS or node in self._masked or self.tie_index.cached_row(node) is not None:
+            return super()._tie_costs(node, others)
+        strengths = self.tie_index.strengths(np.full(len(others), node, dtype=np.int64), others)
+        with np.errstate(divide="ignore"):
+            return np.where(strengths > 0.0, -np.log(strengths), _INF)
 
     def _row(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         neighbours, _, costs = self.tie_index.row_with_costs(node)
@@ -569,28 +711,19 @@ class HyperedgePathEngine(PathEngine):
             current = following
         return bounds
 
-    def _start_bounds(self, candidates: list[int], bound: np.ndarray) -> tuple[list[int], list[float]]:
-        # The same sources (a team's members) start nearly every search of a view: their rows,
-        # concatenated once, give every start's bound in one pass.
+    def _first_layer(self, candidates: list[int]) -> FirstHops:
+        # from the unmasked rows, shared with the engine this one was made from ``without``
         key = tuple(candidates)
-        joined = self._start_rows.get(key)
-        if joined is None:
-            rows = [self._row(c) for c in candidates]
-            ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-            np.cumsum([len(r[0]) for r in rows], out=ptr[1:])
-            neighbours = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)
-            costs = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
-            joined = (ptr, neighbours, costs)
-            if len(self._start_rows) >= 4:
-                self._start_rows.clear()
-            self._start_rows[key] = joined
-        ptr, neighbours, costs = joined
-        best = np.full(len(candidates), _INF)
-        filled = np.flatnonzero(ptr[1:] > ptr[:-1])
-        if len(filled):
-            best[filled] = np.minimum.reduceat(costs + bound[neighbours], ptr[filled])
-        reached = np.flatnonzero(best < _INF)
-        return [candidates[i] for i in reached.tolist()], best[reached].tolist()
+        first = self._first_hops.get(key)
+        if first is None:
+            first = FirstHops(candidates, [self.tie_index.row_with_costs(c)[::2] for c in candidates])
+            if len(self._first_hops) >= 4:
+                self._first_hops.clear()
+            self._first_hops[key] = first
+        return first
+
+    def _masked_pairs(self) -> dict[int, set[int]]:
+        return self._masked_sets
 
     def _direct_to_targets(self, targets: np.ndarray) -> np.ndarray:
         rows = [self._row(t) for t in targets.tolist()]

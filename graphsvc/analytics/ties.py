@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -72,6 +73,17 @@ def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -
         step += 1
         several = several[lengths[several] > step]
     return g[starts], np.minimum(1.0 - remaining, max_strength)
+
+
+@dataclass(frozen=True)
+class Among:
+    """Some people (``Ties.among``): a mask over everyone, and which of them attended each
+    event (``attendees[ptr[i]:ptr[i + 1]]`` at ``events[i]``, events sorted, eligible ones only)."""
+
+    wanted: np.ndarray
+    events: np.ndarray
+    ptr: np.ndarray
+    attendees: np.ndarray
 
 
 def _spread_through_groups(
@@ -248,6 +260,64 @@ class Ties:
                 _, (gone, _, _) = self._rows.popitem(last=False)
                 self._row_entries -= len(gone)
         return result
+
+    def cached_row(self, person: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``row_with_costs(person)`` if it is in the cache, else None (nothing is computed)."""
+        with self._lock:
+            return self._rows.get(person)
+
+    def among(self, people: np.ndarray) -> "Among":
+        """An index of ``people`` (sorted indices) for ``row_among``: who of them attended which event."""
+        a = self.arrays
+        wanted = np.zeros(a.n, dtype=bool)
+        wanted[people] = True
+        events, owner = a.gather(a.person_events_ptr, a.person_events, people)
+        ok = self.event_ok[events]
+        events, attendees = events[ok], people[owner[ok]]
+        order = np.argsort(events, kind="stable")
+        events, attendees = events[order], attendees[order]
+        if len(events):
+            first = np.flatnonzero(np.concatenate(([True], events[1:] != events[:-1])))
+        else:
+            first = np.zeros(0, dtype=np.int64)
+        return Among(wanted, events[first], np.append(first, len(events)).astype(np.int64), attendees)
+
+    def row_among(self, person: int, among: "Among") -> tuple[np.ndarray, np.ndarray]:
+        """(neighbours sorted, strengths) of ``person``'s ties to the people of ``among``, bit for
+        bit those entries of ``row``: each neighbour has the same parts, and only they are
+        combined. An event's attendees outside ``among`` are never read, so this costs the
+        person's own events and partners, not everyone at every event they attended. Not
+        cached (the path search asks it for the people who can still reach a query's target)."""
+        a = self.arrays
+        groups: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        wanted = among.wanted
+        lo, hi = a.partner_ptr[person], a.partner_ptr[person + 1]
+        if hi > lo:
+            partners = a.partner[lo:hi]
+            keep = np.flatnonzero(wanted[partners])
+            if len(keep):
+                parts, owner = a.gather(self.part_ptr, self.part_value, a.partner_pair[lo:hi][keep])
+                groups.append(partners[keep][owner])
+                values.append(parts)
+        events = a.person_events[a.person_events_ptr[person] : a.person_events_ptr[person + 1]]
+        if len(events) and len(among.events):
+            at = np.minimum(np.searchsorted(among.events, events), len(among.events) - 1)
+            shared = np.flatnonzero(among.events[at] == events)  # event_ok: among holds no other
+            if len(shared):
+                people, owner = a.gather(among.ptr, among.attendees, at[shared])
+                keep = people != person
+                groups.append(people[keep])
+                values.append(self.event_value[events[shared]][owner[keep]])
+        if self.organization_ok[person]:
+            org = a.organization[person]
+            mates = a.organization_people[a.organization_ptr[org] : a.organization_ptr[org + 1]]
+            mates = mates[wanted[mates] & (mates != person)]
+            groups.append(mates)
+            values.append(np.full(len(mates), self.model.same_organization_weight))
+        if not groups or not sum(len(g) for g in groups):
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return combine_parts(np.concatenate(groups), np.concatenate(values), self.model.max_strength)
 
     def _compute_row(self, person: int) -> tuple[np.ndarray, np.ndarray]:
         a = self.arrays

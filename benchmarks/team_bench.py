@@ -75,6 +75,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -87,7 +88,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -96,6 +97,7 @@ ROOT = HERE.parent
 PYTHON = sys.executable
 CODE = ROOT  # the graphsvc source tree the child processes run (--code)
 STEPS = ("generate", "import", "intro", "serve", "load", "structure", "neo4j")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 PARETO_ALPHA = 1.6  # sociability: weight ~ 1 + Pareto(alpha); a few hubs sit in many lists
 MEMBER_ATTENDS = 0.06  # each member attends each event with this probability
@@ -427,8 +429,18 @@ def write_event(root: Path, ev: Event, pop: Population, rng: random.Random) -> i
     return len(order)
 
 
-def pick_targets(plan: Plan, pop: Population, count: int, seed: int) -> list[dict[str, Any]]:
-    """People met at an event a member attended, reachable by email, and no member's direct connection."""
+def emails_in(files: Iterable[Path]) -> set[str]:
+    """Every email address written in ``files`` (a sign-in sheet leaves some out)."""
+    found: set[str] = set()
+    for path in files:
+        found.update(EMAIL.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return found
+
+
+def pick_targets(plan: Plan, pop: Population, count: int, seed: int, written: set[str]) -> list[dict[str, Any]]:
+    """People met at an event a member attended, reachable by email (some file gives their
+    address: asked by an address no file holds, the answer is NOT_FOUND), and no member's
+    direct connection."""
     rng = random.Random(seed + 1)
     members = set(plan.members)
     connected = {p for cs in plan.connections.values() for p in cs}
@@ -445,7 +457,7 @@ def pick_targets(plan: Plan, pop: Population, count: int, seed: int) -> list[dic
         for ev, pool in pools:
             while pool:
                 p = pool.pop()
-                if p not in seen:
+                if p not in seen and pop.email[p] in written:
                     seen.add(p)
                     found.append({"person": p, "email": pop.email[p], "name": f"{pop.first[p]} {pop.last[p]}", "event": ev.name})
                     break
@@ -492,7 +504,7 @@ def generate(out: Path, scale: float, seed: int, targets: int) -> dict[str, Any]
         "expected_skips": {"hidden_profiles": hidden_rows, "not_attending": skip_rows, "total": hidden_rows + skip_rows},
         "distinct_people_in_files": len(distinct),
         "hub_appearances_top10": [sum(1 for cs in lists if p in cs) for p in np.argsort(-pop.weight)[:10]],
-        "targets": pick_targets(plan, pop, targets, seed),
+        "targets": pick_targets(plan, pop, targets, seed, emails_in(out / ev.file for ev in plan.events)),
         "seconds": round(time.perf_counter() - began, 1),
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False))

@@ -23,9 +23,15 @@ Query: bounded best-first search (A*) with exact hop-bounded lower bounds
    exactly when the node is within ``r`` hops of a target: the same pruning as the reference's
    BFS ball, and in addition a lower bound on the cost of every completion (walks include all
    simple paths, so the bound ignores no valid path).
-2. *Best-first over partial paths, ordered by* ``f = cost so far + H_remaining(node)``. Starts are
-   the sources that the reference keeps (in the graph, within ``max_hops`` of a target, not a
-   target, not avoided). Expanding a partial path takes the node's CSR slice in one vectorised
+2. *Best-first over partial paths, ordered by* ``f = cost so far + H_remaining(node)``. The
+   sources are those the reference keeps (in the graph, not a target, not avoided). Their ties
+   are turned around once per set of sources (``FirstHops``: for every person they know, which
+   of them know that person, at what cost), so the first layer is one heap entry per person
+   within reach, under the cheapest source that knows them; that person's other sources follow
+   one at a time, each under the person's bound as tightened so far. These are exactly the
+   partial paths expanding every source would give, without touching every source's whole row
+   for every query (a team of 200 whose rows hold 20,000 people each). Expanding a partial
+   path takes the node's CSR slice in one vectorised
    step: neighbours outside the ball of the remaining hops, avoided people, starts and nodes
    already on the path are dropped, the children's costs are computed as ``cost + tie`` (the
    very float operation of the reference) and the detour rule is applied exactly as the
@@ -76,7 +82,7 @@ import bisect
 import heapq
 import itertools
 import math
-from typing import Any, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -129,47 +135,44 @@ PAIR_LOOKUPS = 16
 
 
 class FirstHops:
-    """The sources' ties turned around: for every person the sources know (a *head*), which
-    sources know them and at what cost. Built once per set of sources and reused by every
-    query from them (a team's 200 members start nearly every search of a view): the search's
-    first layer is then one entry per head, ordered by its cheapest source, instead of every
-    source's whole row (a member's row at team scale holds ~20,000 people, everyone at every
-    large event they attended). The sources of one head are sorted by cost when the search
-    first reaches that head."""
+    """The sources' ties turned around: for every person the sources know (a *head*), the
+    cheapest cost at which one of them knows that person, and, when the search first reaches
+    the head, which sources know them at what cost (the head's own ties to the sources: a tie
+    is the same from both ends). Built once per set of sources and reused by every query from
+    them (a team's 200 members start nearly every search of a view): the search's first layer
+    is then one entry per head, ordered by its cheapest source, instead of every source's whole
+    row (a member's row at team scale holds ~20,000 people, everyone at every large event they
+    attended)."""
 
-    __slots__ = ("heads", "ptr", "members", "costs", "head_min", "_groups")
+    __slots__ = ("heads", "head_min", "_sources_of", "_groups", "_entries")
 
-    def __init__(self, candidates: list[int], rows: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        lengths = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
-        if lengths.sum():
-            neighbours = np.concatenate([r[0] for r in rows]).astype(np.int64, copy=False)
-            costs = np.concatenate([r[1] for r in rows])
-        else:
-            neighbours, costs = np.zeros(0, dtype=np.int64), np.zeros(0)
-        owners = np.repeat(np.asarray(candidates, dtype=np.int64), lengths)
-        # Each row is sorted: a stable sort merges the runs, and keeps sources in index order
-        # within a head.
-        order = np.argsort(neighbours, kind="stable")
-        neighbours = neighbours[order]
-        self.members = owners[order]
-        self.costs = costs[order]
-        if len(neighbours):
-            first = np.flatnonzero(np.concatenate(([True], neighbours[1:] != neighbours[:-1])))
-        else:
-            first = np.zeros(0, dtype=np.int64)
-        self.heads = neighbours[first]
-        self.ptr = np.append(first, len(neighbours)).astype(np.int64)
-        self.head_min = np.minimum.reduceat(self.costs, first) if len(first) else np.zeros(0)
+    #: Sources kept per set of sources for the heads reached so far (then forgotten, all at once).
+    KEPT_ENTRIES = 2_000_000
+
+    def __init__(
+        self, n: int, rows: Iterable[tuple[np.ndarray, np.ndarray]], sources_of: Callable[[int], tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        best = np.full(n, _INF)
+        for neighbours, costs in rows:
+            if len(neighbours):  # a row names each neighbour once
+                best[neighbours] = np.minimum(best[neighbours], costs)
+        self.heads = np.flatnonzero(best < _INF)
+        self.head_min = best[self.heads]
+        self._sources_of = sources_of
         self._groups: dict[int, tuple[list[int], list[float]]] = {}
+        self._entries = 0
 
     def group(self, position: int) -> tuple[list[int], list[float]]:
         """(sources, costs) of the head at ``position``, cheapest first (ties in source order)."""
         found = self._groups.get(position)
         if found is None:
-            lo, hi = int(self.ptr[position]), int(self.ptr[position + 1])
-            costs = self.costs[lo:hi]
+            sources, costs = self._sources_of(int(self.heads[position]))
             rank = np.argsort(costs, kind="stable")
-            found = self._groups[position] = (self.members[lo:hi][rank].tolist(), costs[rank].tolist())
+            found = (sources[rank].tolist(), costs[rank].tolist())
+            if self._entries > self.KEPT_ENTRIES:
+                self._groups, self._entries = {}, 0
+            self._groups[position] = found
+            self._entries += len(rank)
         return found
 
 
@@ -495,7 +498,15 @@ class PathEngine:
         key = tuple(candidates)
         first = self._first_hops.get(key)
         if first is None:
-            first = FirstHops(candidates, [self._row(c) for c in candidates])
+            among = np.asarray(candidates, dtype=np.int64)
+
+            def sources_of(head: int) -> tuple[np.ndarray, np.ndarray]:
+                neighbours, costs = self._row(head)
+                at = np.minimum(np.searchsorted(among, neighbours), len(among) - 1)
+                known = among[at] == neighbours
+                return neighbours[known], costs[known]
+
+            first = FirstHops(self._n, (self._row(c) for c in candidates), sources_of)
             if len(self._first_hops) >= 4:
                 self._first_hops.clear()
             self._first_hops[key] = first
@@ -588,7 +599,10 @@ class HyperedgePathEngine(PathEngine):
     first reaches them instead of read from a materialised graph.
 
     Rows come from ``Ties.row`` (direct parts, every event and organization the person shares,
-    accumulated per neighbour). The hop-layered bounds around the target are exact for one hop
+    accumulated per neighbour). Near the targets, where the next hop can only be one of few
+    people, a row not derived yet is derived for those people only (``Ties.row_among``: an
+    event's other attendees are never read; the entries are bit for bit the whole row's), and
+    the detour rule asks a few ties pair by pair (``Ties.strengths``). The hop-layered bounds around the target are exact for one hop
     (the targets' own rows) and, beyond, propagated through the evidence without expanding any
     event (``Ties.spread``): exactly along direct pairs, and along events and organizations with
     ``Ties.shared_lower_bounds``, the least a tie without direct evidence can cost either of
@@ -716,7 +730,14 @@ class HyperedgePathEngine(PathEngine):
         key = tuple(candidates)
         first = self._first_hops.get(key)
         if first is None:
-            first = FirstHops(candidates, [self.tie_index.row_with_costs(c)[::2] for c in candidates])
+            ties = self.tie_index
+            among = ties.among(np.asarray(candidates, dtype=np.int64))
+
+            def sources_of(head: int) -> tuple[np.ndarray, np.ndarray]:
+                neighbours, strengths = ties.row_among(head, among)  # the same floats as the sources' rows
+                return neighbours, -np.log(strengths)
+
+            first = FirstHops(self._n, (ties.row_with_costs(c)[::2] for c in candidates), sources_of)
             if len(self._first_hops) >= 4:
                 self._first_hops.clear()
             self._first_hops[key] = first

@@ -30,6 +30,20 @@ KIND = 100
 #: Anything else passed as an argument: ids, cursors, people named by email, URL or name, ...
 ARGUMENT = 10_000
 
+# Importers stream their files row by row; a few inputs can only be read whole, and are capped
+# (docs/security.md, "Hostile inputs"), refused with this reason above the cap:
+#: A JSON file read whole (Facebook and Instagram export files are one document each; Facebook
+#: splits a long Messenger thread into parts far below this), in bytes.
+JSON_DOCUMENT_BYTES = 32 * 1024 * 1024
+#: One entry of an X archive's streamed array (a direct-message conversation with all its
+#: messages is one entry), in characters.
+JSON_ENTRY_CHARS = 32 * 1024 * 1024
+#: One vCard (a card with a photo is rarely over a megabyte), in bytes; a line is never held longer.
+VCARD_BYTES = 16 * 1024 * 1024
+#: An Excel workbook's shared strings (every distinct text of the workbook, which openpyxl holds
+#: in memory even in read-only mode), in expanded bytes.
+XLSX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+
 
 def person_too_long(ref: PersonRef) -> str | None:
     """Why ``ref`` cannot be imported for its lengths, or None."""

@@ -284,13 +284,19 @@ def auto_merge(
     if unread:
         in_blocks.update(store.people_in_blocks(workspace_id, unread, limit=MAX_BLOCK))
     persons_in: dict[str, set[str]] = {}  # block -> the persons its records are now (kept current by every merge)
+    # ... and the other way round, so a merge finds the blocks it touches without scanning every
+    # block read so far (which made a list of duplicates quadratic: 8,000 merges x all blocks)
+    blocks_with: dict[str, set[str]] = {}
 
     def persons_in_block(block: str) -> set[str]:
         if block not in persons_in:
-            persons_in[block] = {space.canonical(p) for p in in_blocks.get(block, ())}
+            persons = persons_in[block] = {space.canonical(p) for p in in_blocks.get(block, ())}
+            for person in persons:
+                blocks_with.setdefault(person, set()).add(block)
         return persons_in[block]
 
     open_to: dict[tuple[str, frozenset[str]], set[str]] = {}  # (block, kinds) -> see below (kept current by every merge)
+    open_keys: dict[str, set[tuple[str, frozenset[str]]]] = {}  # block -> its keys in open_to
 
     def open_in_block(block: str, kinds: frozenset[str]) -> set[str]:
         """The loaded persons of ``block`` who hold no account of ``kinds``. One who does holds another
@@ -300,6 +306,7 @@ def auto_merge(
         if found is None:
             profiles = space.profiles
             found = open_to[(block, kinds)] = {p for p in persons_in_block(block) if p in profiles and kinds.isdisjoint(profiles[p].single_keys)}
+            open_keys.setdefault(block, set()).add((block, kinds))
         return found
 
     _load_candidates(space, new, blocks, persons_in_block)
@@ -343,12 +350,15 @@ def auto_merge(
         # only the blocks the merge touched are read again: those the absorbed person was in (its
         # records are the survivor's now) and, for who is open to a match, the survivor's (its
         # accounts may have grown); every other block holds the same persons as before
-        stale = [block for block, persons in persons_in.items() if absorbed in persons]
+        stale = blocks_with.pop(absorbed, set())
         for block in stale:
-            del persons_in[block]
-        reopen = {*stale, *(block for block, persons in persons_in.items() if survivor in persons)}
-        for key in [key for key in open_to if key[0] in reopen]:
-            del open_to[key]
+            for person in persons_in.pop(block):
+                if person != absorbed:
+                    blocks_with[person].discard(block)
+        reopen = stale | blocks_with.get(survivor, set())
+        for block in reopen:
+            for key in open_keys.pop(block, ()):
+                open_to.pop(key, None)
         merges.append((survivor, absorbed, result))
     freed = _unmerge_for_namesakes(space, arrivals)
     if freed and offer_freed:

@@ -133,13 +133,29 @@ def meta_fix_tree(value: Any) -> Any:
 
 
 def load_json(member: Member) -> Any:
-    """A Meta JSON file, parsed and repaired; ``ValueError`` when it is not JSON."""
+    """A Meta JSON file, parsed and repaired; ``ValueError`` when it is not JSON, is larger than
+    ``graphsvc.limits.JSON_DOCUMENT_BYTES`` (a JSON document is read whole: never more than that
+    is read) or is nested too deeply to parse."""
+    from graphsvc.limits import JSON_DOCUMENT_BYTES
+
+    too_large = f"larger than {JSON_DOCUMENT_BYTES:,} bytes, the most a JSON file read whole may be (docs/security.md)"
+    if member.size > JSON_DOCUMENT_BYTES:
+        raise ValueError(too_large)
+    chunks: list[bytes] = []
+    read = 0
     with member.open() as fh:
-        data = fh.read()
+        while read <= JSON_DOCUMENT_BYTES and (chunk := fh.read(min(1024 * 1024, JSON_DOCUMENT_BYTES + 1 - read))):
+            chunks.append(chunk)
+            read += len(chunk)
+    if read > JSON_DOCUMENT_BYTES:
+        raise ValueError(too_large)
+    data = b"".join(chunks)
     try:
         return meta_fix_tree(json.loads(data.decode("utf-8-sig")))
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 ({exc.reason})") from exc
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
 
 
 def unix_time(value: Any, *, milliseconds: bool = False) -> datetime | None:

@@ -175,7 +175,7 @@ def _zip_members(path: Path, max_expanded_bytes: int = MAX_EXPANDED_BYTES, encod
                 f"{path.name}: member {name!r} expands {info.file_size // info.compress_size}x "
                 f"(cap {MAX_COMPRESSION_RATIO}x); refusing a possible zip bomb"
             )
-        members.append(Member(name, info.file_size, _zip_opener(path, info.filename, info.file_size), encoding=encoding))
+        members.append(Member(name, info.file_size, _zip_opener(archive, info), encoding=encoding))
     expanded = sum(info.file_size for info in infos if not info.is_dir())
     if expanded > max_expanded_bytes:
         raise ImportFailed(
@@ -185,10 +185,12 @@ def _zip_members(path: Path, max_expanded_bytes: int = MAX_EXPANDED_BYTES, encod
     return members
 
 
-def _zip_opener(path: Path, member: str, declared_size: int) -> Callable[[], BinaryIO]:
+def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+    # Every member is opened from the one archive whose directory was read already: opening the
+    # archive again per member re-reads its whole directory, quadratic in its members (a zip of
+    # 20,000 members took minutes). zipfile shares the file between open members, under a lock.
     def open_member() -> BinaryIO:
-        archive = zipfile.ZipFile(path)
-        return _CappedReader(archive.open(member), declared_size, archive)
+        return _CappedReader(archive.open(info), info.file_size)
 
     return open_member
 
@@ -196,8 +198,8 @@ def _zip_opener(path: Path, member: str, declared_size: int) -> Callable[[], Bin
 class _CappedReader(io.RawIOBase):
     """Counts bytes actually inflated: a lying header cannot make us read more than declared."""
 
-    def __init__(self, inner: BinaryIO, cap: int, archive: zipfile.ZipFile) -> None:
-        self._inner, self._cap, self._archive, self._read = inner, cap, archive, 0
+    def __init__(self, inner: BinaryIO, cap: int) -> None:
+        self._inner, self._cap, self._read = inner, cap, 0
 
     def readable(self) -> bool:
         return True
@@ -215,5 +217,4 @@ class _CappedReader(io.RawIOBase):
 
     def close(self) -> None:
         self._inner.close()
-        self._archive.close()
         super().close()

@@ -69,6 +69,7 @@ class Property:
 class RawCard:
     start: int  # the physical line of BEGIN:VCARD
     lines: list[tuple[int, bytes]] = field(default_factory=list)
+    size: int = 0  # bytes of its lines so far; past ``limits.VCARD_BYTES`` they are no longer kept
 
 
 def _is_vcard_head(head: bytes) -> bool:
@@ -130,16 +131,26 @@ class VCardImporter:
 
 
 def _physical_lines(member: Member) -> Iterator[bytes]:
-    """Lines as bytes without their end; UTF-16 files are re-encoded to UTF-8 on the way."""
+    """Lines as bytes without their end; UTF-16 files are re-encoded to UTF-8 on the way. A line
+    longer than a card may be (``limits.VCARD_BYTES``) is cut there, the rest of it read and
+    dropped: its card is rejected for its size, and no line is ever held whole."""
+    from graphsvc.limits import VCARD_BYTES
+
     with io.BufferedReader(_Unclosable(member.open())) as buffered:
         head = buffered.peek(4)[:4]
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            with io.TextIOWrapper(buffered, encoding="utf-16", newline=None) as text:
-                for line in text:
+            with io.TextIOWrapper(buffered, encoding="utf-16", errors="replace", newline=None) as text:
+                while line := text.readline(VCARD_BYTES + 1):
+                    if not line.endswith("\n"):
+                        while (rest := text.readline(1024 * 1024)) and not rest.endswith("\n"):
+                            pass
                     yield line.rstrip("\n").encode("utf-8")
             return
         first = True
-        for line in buffered:
+        while line := buffered.readline(VCARD_BYTES + 1):
+            if not line.endswith(b"\n"):
+                while (rest := buffered.readline(1024 * 1024)) and not rest.endswith(b"\n"):
+                    pass
             if first:
                 line, first = line.removeprefix(codecs.BOM_UTF8), False
             yield line.rstrip(b"\r\n")
@@ -166,7 +177,10 @@ class _Unclosable(io.RawIOBase):
 
 
 def _raw_cards(member: Member) -> Iterator[tuple[RawCard | Rejected | None, int]]:
-    """(card or reject, physical lines read so far); rows are relative to the file."""
+    """(card or reject, physical lines read so far); rows are relative to the file. A card larger
+    than ``limits.VCARD_BYTES`` is rejected for its size, its lines dropped as they stream."""
+    from graphsvc.limits import VCARD_BYTES
+
     card: RawCard | None = None
     outside_run = False
     number = 0
@@ -185,10 +199,17 @@ def _raw_cards(member: Member) -> Iterator[tuple[RawCard | Rejected | None, int]
                 outside_run = bool(line.strip())
                 continue
             if token == END and line[:1] not in (b" ", b"\t"):
-                yield card, number
+                if card.size > VCARD_BYTES:
+                    yield Rejected(card.start, f"a card larger than {VCARD_BYTES:,} bytes (docs/security.md); not read"), number
+                else:
+                    yield card, number
                 card = None
                 continue
-            card.lines.append((number, line))
+            card.size += len(line) + 1
+            if card.size <= VCARD_BYTES:
+                card.lines.append((number, line))
+            elif card.lines:
+                card.lines = []  # over the cap: nothing of it is kept
     finally:
         lines.close()
     if card is not None:

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO, Iterator
 
 from dateutil import parser as dateutil_parser
 
+from graphsvc import limits
 from graphsvc.errors import ImportFailed, MissingOwner
 from importers.base import ImportOptions, person_from_owner_option
 from importers.records import Link, ParsedRow, ParsedSource, PersonRef, Rejected, RowResult, Skipped
@@ -43,6 +44,7 @@ from importers.source import Member, Source, canonical_member_name
 CHANNEL = "x"
 STRIDE = 10_000_000
 CHUNK = 64 * 1024
+JSON_ENTRY_CHARS = limits.JSON_ENTRY_CHARS
 
 #: manifest data type -> the file name pattern of its parts (``following.js``, ``following-part1.js``)
 KINDS: dict[str, re.Pattern[str]] = {
@@ -140,6 +142,10 @@ def iter_array(member: Member, progress: list[int] | None = None) -> Iterator[An
                 except json.JSONDecodeError as exc:
                     if eof:
                         raise BadJson(f"invalid JSON ({exc.msg})") from None
+                except RecursionError:
+                    raise BadJson("an entry nested too deeply to read") from None
+                if len(buffer) - pos > JSON_ENTRY_CHARS:
+                    raise BadJson(f"an entry longer than {JSON_ENTRY_CHARS:,} characters (docs/security.md)")
                 # Incomplete: read on until the pending text at least doubles, so a large
                 # element costs linear time, not quadratic.
                 buffer, pos = buffer[pos:], 0
@@ -168,11 +174,15 @@ def read_object(member: Member) -> Any:
     text = text.strip().rstrip(";").strip()
     try:
         return json.loads(text)
+    except RecursionError:
+        raise BadJson("nested too deeply to read") from None
     except json.JSONDecodeError:
         try:
             return json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
         except json.JSONDecodeError as exc:
             raise BadJson(f"invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise BadJson("nested too deeply to read") from None
 
 
 # --- ids, dates, people -----------------------------------------------------------------------

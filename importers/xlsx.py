@@ -35,6 +35,7 @@ def _workbook(member: Member) -> Iterator[Any]:
 
     fh = member.open()
     try:
+        _check_shared_strings(member, fh)
         try:
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, EOFError) as exc:
@@ -45,6 +46,28 @@ def _workbook(member: Member) -> Iterator[Any]:
             book.close()
     finally:
         fh.close()
+
+
+def _check_shared_strings(member: Member, fh: Any) -> None:
+    """openpyxl holds a workbook's shared strings (every distinct text in it) in memory even in
+    read-only mode: a workbook whose shared strings expand past ``XLSX_SHARED_STRINGS_BYTES`` is
+    refused before they are read (a small file can declare gigabytes of them)."""
+    from graphsvc.limits import XLSX_SHARED_STRINGS_BYTES
+
+    if not (hasattr(fh, "seekable") and fh.seekable()):
+        return
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            declared = sum(i.file_size for i in archive.infolist() if i.filename.lower().endswith("sharedstrings.xml"))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        declared = 0  # not a zip: openpyxl says what is wrong with it
+    finally:
+        fh.seek(0)
+    if declared > XLSX_SHARED_STRINGS_BYTES:
+        raise ImportFailed(
+            f"{member.name}: its texts (shared strings) expand to {declared:,} bytes, more than the {XLSX_SHARED_STRINGS_BYTES:,} "
+            "a workbook may hold (docs/security.md); save the sheet as CSV, which is read row by row"
+        )
 
 
 def cell_text(value: object) -> str:

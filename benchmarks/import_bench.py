@@ -9,7 +9,7 @@ reports rows/s and the peak resident memory of the importing process (ru_maxrss,
 a child process per file so the figures do not mix). Results go to benchmarks/out/.
 
 ``--names`` sets how much fuzzy matching there is to do. ``few`` (the default): 320 full
-names shared by everyone, so every name block passes ``graphsvc.matching.MAX_BLOCK`` within
+names shared by everyone, so every name block passes ``graphsvc.identity.matching.MAX_BLOCK`` within
 the first few thousand rows and later rows are compared with nobody, which measures parsing
 and writing. ``many``: 300 given and 3,000 family names, so blocks stay small and every new
 attendee is compared with the look-alikes in its blocks, as in a real list; the cost per row
@@ -68,7 +68,7 @@ def write_connections(path: Path, rows: int, seed: int) -> None:
 
 
 def _run(path: str, options: dict[str, str], max_batch_rows: int | None, out: "multiprocessing.Queue[dict[str, float]]") -> None:
-    from graphsvc.jobs import import_file
+    from graphsvc.imports.jobs import import_file
     from graphsvc.store import SQLiteStore
     from importers import ImportOptions
 
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--names", choices=("few", "many"), default="few", help="how many distinct names the attendee list holds")
-    parser.add_argument("--max-batch-rows", type=int, default=None, help="largest batch (default: graphsvc.jobs.MAX_BATCH_ROWS)")
+    parser.add_argument("--max-batch-rows", type=int, default=None, help="largest batch (default: graphsvc.imports.jobs.MAX_BATCH_ROWS)")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,7 +7,7 @@
 Files are generated from ``--seed``: an attendee list (``Full Name, Email, Company, Title``; 10%
 of the attendees are also in the Connections file, by the same email) and a LinkedIn
 ``Connections.csv`` (with URLs, companies, positions, dates). Each is imported with
-``graphsvc.jobs.import_file`` exactly as the service does (``--batch-rows`` rows per
+``graphsvc.imports.jobs.import_file`` exactly as the service does (``--batch-rows`` rows per
 transaction, 2000 by default as ``GRAPHSVC_IMPORT_BATCH_ROWS``), into a fresh workspace of:
 
 * ``neo4j``  — ``Neo4jStore`` on a Neo4j 5.26 started with the test runtime
@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import neo4j_target  # noqa: E402
-from graphsvc import jobs  # noqa: E402
+from graphsvc.imports import jobs  # noqa: E402
 from graphsvc.store import SQLiteStore  # noqa: E402
 from graphsvc.projection.knows import project_knows  # noqa: E402
 from graphsvc.store.neo4j import Neo4jStore  # noqa: E402

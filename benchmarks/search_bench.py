@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graphsvc.clusters import ClusteredStore  # noqa: E402
+from graphsvc.identity.clusters import ClusteredStore  # noqa: E402
 from graphsvc.store import SQLiteStore  # noqa: E402
 
 NAME_COLUMNS = ("name", "your name", "full name", "attendee name")

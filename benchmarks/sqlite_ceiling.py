@@ -36,7 +36,7 @@ SYLLABLES = "ba be bi bo ka ke ki ko la le li lo ma me mi mo na ne ni no ra re r
 
 
 def attendee_rows(ws: str, start: int, stop: int, rng: random.Random) -> dict[str, list[tuple]]:
-    """The rows ``graphsvc.jobs`` writes for attendees ``start``..``stop`` of a new list, in key order."""
+    """The rows ``graphsvc.imports.jobs`` writes for attendees ``start``..``stop`` of a new list, in key order."""
     rows: dict[str, list[tuple]] = {"persons": [], "person_keys": [], "sightings": [], "evidence": [], "person_blocks": []}
     for i in range(start, stop):
         first = "".join(rng.choice(SYLLABLES) for _ in range(2)).capitalize()

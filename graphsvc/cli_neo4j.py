@@ -254,7 +254,7 @@ def sync(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Copy the embedded SQLite workspace into Neo4j (idempotent), then rebuild KNOWS there."""
-    from graphsvc.clusters import ClusteredStore
+    from graphsvc.identity.clusters import ClusteredStore
     from graphsvc.store.sqlite import SQLiteStore
     from graphsvc.projection.sync import sync_store
 
@@ -285,7 +285,7 @@ def sync(
                     tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            # merged records travel as the one person they are (graphsvc.clusters)
+            # merged records travel as the one person they are (graphsvc.identity.clusters)
             report = sync_store(ClusteredStore(src), target, name, progress, as_of=moment, browser_view=view)  # type: ignore[arg-type]
     except GraphsvcError as exc:
         _fail(str(exc))

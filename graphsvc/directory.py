@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 from graphsvc.model import Event, Person, stable_id
-from graphsvc.normalise import fold, normalise_organization
+from graphsvc.identity.normalise import fold, normalise_organization
 from graphsvc.snapshot import Snapshot
 
 #: Sort key of a person in every list of people: by name, then id (the order of ``people``).

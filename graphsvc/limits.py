@@ -2,7 +2,7 @@
 
 The API refuses an over-long argument before anything runs (``graphsvc.api.limits``); an
 import rejects a row whose person or event carries an over-long field, with the reason
-(``too_long``, called for every row by ``graphsvc.jobs``). Nothing is truncated: a cut name
+(``too_long``, called for every row by ``graphsvc.imports.jobs``). Nothing is truncated: a cut name
 would be a different name, and would be matched as one.
 """
 

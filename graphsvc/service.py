@@ -15,16 +15,16 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from graphsvc import jobs
+from graphsvc.imports import jobs
 from graphsvc.analytics.evidence_cache import EvidenceCache
 from graphsvc.analytics.neglected import NeglectedTie, NeglectKind, neglected_ties
 from graphsvc.analytics.roi import ChannelRoi, EventRoi, channel_roi, event_roi
 from graphsvc.analytics.strength import TieStrength, TieView, model_with_half_lives, tie_view
 from graphsvc.analytics.structure import Broker, Community, brokers, communities
-from graphsvc.clusters import ClusteredStore
-from graphsvc.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
+from graphsvc.identity.clusters import ClusteredStore
+from graphsvc.identity.merging import DuplicateCandidate, MergeResult, SplitResult, dismiss_duplicate, find_duplicates, merge_people, split_person
 from graphsvc.errors import Conflict, InvalidArgument, NotFound
-from graphsvc.identity import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
+from graphsvc.identity.records import NAME_KEYS, fold, key_hash, linkedin_slug, normalise_email, normalise_organization
 from graphsvc.intros import IntroPaths, IntroStatus, rank_intro_paths
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, Person, Reject, Workspace, stable_id
 from graphsvc.session import MAX_PAGE, PeoplePage, get_job, people_page
@@ -35,10 +35,10 @@ from graphsvc.store import Store
 from importers import ImportOptions
 
 if TYPE_CHECKING:
-    from graphsvc.corrections import UndoResult
+    from graphsvc.imports.corrections import UndoResult
     from graphsvc.directory import Directory
     from graphsvc.model import Event
-    from graphsvc.import_runs import ImportRuns
+    from graphsvc.imports.runs import ImportRuns
     from graphsvc.intro_requests import FollowUp
     from graphsvc.model import IntroRequest
 
@@ -76,7 +76,7 @@ class Graphsvc:
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         #: The records as imports wrote them; ``store`` is the same data with merged records read
-        #: as one person (``graphsvc.clusters``), which is what everything but imports should use.
+        #: as one person (``graphsvc.identity.clusters``), which is what everything but imports should use.
         self._opened_from_settings = store is None
         self.raw_store: Store = store or open_store(self.settings)
         self.store: Store = ClusteredStore(self.raw_store)  # type: ignore[assignment]
@@ -431,7 +431,7 @@ class Graphsvc:
             removed = self.raw_store.forget_people(workspace_id, records, hashes)
         return person_id, removed
 
-    # duplicates, merges and splits (graphsvc/merging.py) --------------------------------------------
+    # duplicates, merges and splits (graphsvc/identity/merging.py) --------------------------------------------
     def duplicates(self, workspace_id: str, *, include_auto: bool = True) -> list[DuplicateCandidate]:
         """Pairs of people who may be one person, best first, with the reasons; shared events and
         acquaintances (from the evidence) count as support."""
@@ -471,7 +471,7 @@ class Graphsvc:
             raise InvalidArgument("these are the same person: split them instead")
         dismiss_duplicate(self.raw_store, workspace_id, first, second)
 
-    # correcting imports: events edited and merged, imports undone (graphsvc/corrections.py) -------------
+    # correcting imports: events edited and merged, imports undone (graphsvc/imports/corrections.py) -------------
     def list_events(self, workspace_id: str) -> list[tuple["Event", int, list[str]]]:
         """Every event of the workspace, most recent first (undated last): the event, its distinct
         attendees, and the files (jobs) its attendances came from."""
@@ -493,28 +493,28 @@ class Graphsvc:
     def edit_event(self, workspace_id: str, event_id: str, *, name: str | None = None, date: str | None = None,
                    kind: str | None = None) -> "Event":
         """Rename, re-date or re-kind an event (``date``: YYYY-MM-DD; "" clears it)."""
-        from graphsvc.corrections import edit_event
+        from graphsvc.imports.corrections import edit_event
 
         return edit_event(self.raw_store, workspace_id, event_id, name=name, date=date, kind=kind)
 
     def merge_events(self, workspace_id: str, keep: str, other: str) -> "Event":
         """Merge event ``other`` into ``keep`` (its duplicate): one event, each attendee once."""
-        from graphsvc.corrections import merge_events
+        from graphsvc.imports.corrections import merge_events
 
         return merge_events(self.raw_store, workspace_id, keep, other)
 
     def undo_import(self, workspace_id: str, job_id: str) -> "UndoResult":
-        """Remove what import ``job_id`` added (see ``graphsvc.corrections``); idempotent."""
-        from graphsvc.corrections import undo_import
+        """Remove what import ``job_id`` added (see ``graphsvc.imports.corrections``); idempotent."""
+        from graphsvc.imports.corrections import undo_import
 
         if "_import_runs" in self.__dict__ and self.import_runs.running(job_id):
             raise Conflict("this import is still running: cancel it first (cancelImport), then undo it")
         return undo_import(self.raw_store, workspace_id, job_id)
 
-    # imports running in this process: in the background, watched, cancellable (graphsvc/import_runs.py) ----
+    # imports running in this process: in the background, watched, cancellable (graphsvc/imports/runs.py) ----
     @property
     def import_runs(self) -> "ImportRuns":
-        from graphsvc.import_runs import ImportRuns
+        from graphsvc.imports.runs import ImportRuns
 
         with _IMPORT_RUNS_LOCK:
             runs = self.__dict__.get("_import_runs")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphsvc.clusters import ClusteredStore
+from graphsvc.identity.clusters import ClusteredStore
 from graphsvc.errors import InvalidArgument, NotFound
 from graphsvc.model import ImportJob, Person, Workspace
 from graphsvc.settings import Settings

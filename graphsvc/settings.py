@@ -40,8 +40,8 @@ class Settings:
     #: Largest upload the API accepts, in bytes.
     max_upload_bytes: int = 200 * 1024 * 1024
     #: Rows in an import's batches (resolved and matched together, committed with the checkpoint,
-    #: deep into a large file several to a transaction: ``graphsvc.jobs.commit_due``): the first
-    #: batch's, and the most a batch grows to in a large file (``graphsvc.jobs.batch_size``).
+    #: deep into a large file several to a transaction: ``graphsvc.imports.jobs.commit_due``): the first
+    #: batch's, and the most a batch grows to in a large file (``graphsvc.imports.jobs.batch_size``).
     import_batch_rows: int = 2000
     import_max_batch_rows: int = 16000
     #: Half-lives in days per evidence kind, overriding docs/tie-strength.md's defaults, e.g.

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from graphsvc.identity import normalise_organization
+from graphsvc.identity.records import normalise_organization
 from graphsvc.model import Event, EvidenceKind
 from graphsvc.store.protocol import Store
 

@@ -57,7 +57,7 @@ from importers.source import Member, Source
 
 CHANNEL = "facebook"
 #: The key of a friend who shares their name with another in the same friends list ("ana ruiz#2"):
-#: single-valued (``graphsvc.identity.SINGLE_VALUED``), so namesakes never merge with each other.
+#: single-valued (``graphsvc.identity.records.SINGLE_VALUED``), so namesakes never merge with each other.
 NAMESAKE = "facebook_namesake"
 
 #: File name -> what its entries are, in reading order. The era decides the name and the key.
@@ -177,7 +177,7 @@ def unix_time(value: Any, *, milliseconds: bool = False) -> datetime | None:
 
 
 def _fold(name: str) -> str:
-    from graphsvc.identity import fold
+    from graphsvc.identity.records import fold
 
     return fold(name)
 

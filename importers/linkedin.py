@@ -111,7 +111,7 @@ def _is_positions_header(header: list[str]) -> bool:
 
 @lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Case- and accent-folded, punctuation to spaces (as ``graphsvc.identity.fold``)."""
+    """Case- and accent-folded, punctuation to spaces (as ``graphsvc.identity.records.fold``)."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+", " ", stripped.casefold()).split())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from graphsvc.identity import Resolver
+from graphsvc.identity.records import Resolver
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, stable_id
 from graphsvc.store.protocol import Store
 from importers.records import PersonRef

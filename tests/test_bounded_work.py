@@ -34,7 +34,7 @@ import importers
 import importers.ics as ics
 from graphsvc import limits
 from graphsvc.api.app import create_app
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import ImportJob, JobStatus, Reject
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings

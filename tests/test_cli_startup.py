@@ -22,7 +22,7 @@ from graphsvc.settings import Settings
 
 HEAVY = (
     "strawberry", "networkx", "numpy", "neo4j", "uvicorn", "starlette", "pydantic", "pydantic_settings", "icalendar",
-    "graphsvc.service", "graphsvc.analytics", "graphsvc.snapshot", "graphsvc.intros", "graphsvc.api", "graphsvc.jobs",
+    "graphsvc.service", "graphsvc.analytics", "graphsvc.snapshot", "graphsvc.intros", "graphsvc.api", "graphsvc.imports.jobs",
     "importers.linkedin", "importers.signin_sheet", "http.server",
 )
 

@@ -1,4 +1,4 @@
-"""Issue 15 items 3 and 4: events you can correct, imports you can undo (graphsvc/corrections.py),
+"""Issue 15 items 3 and 4: events you can correct, imports you can undo (graphsvc/imports/corrections.py),
 on both stores, through the CLI and GraphQL."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from graphsvc import auth, jobs
+from graphsvc import auth
+from graphsvc.imports import jobs
 from graphsvc.api.app import create_app
-from graphsvc.corrections import edit_event, merge_events, undo_import
+from graphsvc.imports.corrections import edit_event, merge_events, undo_import
 from graphsvc.errors import InvalidArgument
 from graphsvc.model import JobStatus
 from graphsvc.service import Graphsvc

@@ -11,7 +11,7 @@ import pytest
 
 import importers
 from graphsvc.errors import ImportFailed
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, ParsedRow, Rejected, Source
 from importers.tables import MAX_FIELD_BYTES, member_encoding

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphsvc.identity import Resolver, fold, identity_keys, linkedin_slug, normalise_organization
+from graphsvc.identity.records import Resolver, fold, identity_keys, linkedin_slug, normalise_organization
 from graphsvc.store import SQLiteStore
 from importers.records import PersonRef
 

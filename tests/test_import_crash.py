@@ -32,7 +32,7 @@ def _state(db: Path) -> tuple:
 
 
 def _import(data: Path, csv: Path) -> subprocess.Popen[bytes]:
-    # batches of 500 rows; transactions grow from one batch to several (graphsvc.jobs.commit_due),
+    # batches of 500 rows; transactions grow from one batch to several (graphsvc.imports.jobs.commit_due),
     # so the kill may land inside a transaction of many batches
     env = {**os.environ, "GRAPHSVC_DATA_DIR": str(data), "GRAPHSVC_STORE": "", "GRAPHSVC_IMPORT_BATCH_ROWS": "500",
            "GRAPHSVC_IMPORT_MAX_BATCH_ROWS": "500"}

@@ -18,7 +18,7 @@ import pytest
 
 import importers
 from graphsvc.errors import ImportFailed, MissingOwner, UnrecognisedFormat
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, Source
 

@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from graphsvc import auth, jobs
+from graphsvc import auth
+from graphsvc.imports import jobs
 from graphsvc.api.app import create_app
 from graphsvc.errors import JobNotRunning, NotFound
 from graphsvc.model import JobStatus

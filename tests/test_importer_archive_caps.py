@@ -14,7 +14,7 @@ import pytest
 import importers
 import importers.source
 from graphsvc.errors import ImportFailed
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, ParsedRow, Rejected, Source
 

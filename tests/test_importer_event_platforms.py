@@ -1,6 +1,6 @@
 """Event platforms (export-formats.md §6.1-6.4): Eventbrite, Meetup, Luma and Zoom, from tests/fixtures/events/.
 
-Every fixture goes through ``graphsvc.jobs.import_file`` into a fresh SQLite store; counts are
+Every fixture goes through ``graphsvc.imports.jobs.import_file`` into a fresh SQLite store; counts are
 exact, and row numbers are the physical lines of the fixture files.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 import importers
 from graphsvc.errors import ImportFailed, MissingEventInfo
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import Channel, Event, EvidenceKind, ImportJob, JobStatus
 from graphsvc.snapshot import build_snapshot
 from graphsvc.store import SQLiteStore

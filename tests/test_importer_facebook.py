@@ -23,7 +23,7 @@ import pytest
 
 import importers
 from graphsvc.errors import ImportFailed, MissingOwner
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import Channel, EvidenceKind, ImportJob, JobStatus
 from graphsvc.store import SQLiteStore
 from importers import Connection, ImportOptions, Link, ParsedRow, Rejected, Skipped, Source
@@ -451,7 +451,7 @@ def test_each_row_is_exactly_one_result() -> None:
 def test_friends_of_one_name_are_that_many_people_and_a_bare_name_elsewhere_is_left_to_the_user(
     store: SQLiteStore, ws: str, tmp_path: Path
 ) -> None:
-    from graphsvc.merging import find_duplicates
+    from graphsvc.identity.merging import find_duplicates
 
     friends = tmp_path / "your_friends.json"
     friends.write_text(json.dumps({"friends_v2": [

@@ -1,6 +1,6 @@
 """iCalendar files and Google Calendar exports (export-formats.md §7), from tests/fixtures/calendar/.
 
-Each calendar goes through ``graphsvc.jobs.import_file`` into a fresh SQLite store; counts are
+Each calendar goes through ``graphsvc.imports.jobs.import_file`` into a fresh SQLite store; counts are
 exact, and row numbers are the physical line of each ``BEGIN:VEVENT`` (running on across the
 calendars of a zip or folder, in name order).
 """
@@ -20,7 +20,7 @@ import pytest
 
 import importers
 from graphsvc.errors import MissingOwner
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import Channel, EvidenceKind, ImportJob, JobStatus
 from graphsvc.snapshot import build_snapshot
 from graphsvc.store import SQLiteStore

@@ -1,7 +1,7 @@
 """LinkedIn Connections.csv in every export era (export-formats.md §1.1), alone or in a whole export.
 
 Fixtures are in tests/fixtures/linkedin/, written byte-exact; the row numbers in the comments
-below are physical lines of those files. Each import goes through ``graphsvc.jobs.import_file``
+below are physical lines of those files. Each import goes through ``graphsvc.imports.jobs.import_file``
 into a fresh SQLite store and is checked with exact counts.
 """
 
@@ -18,9 +18,9 @@ import pytest
 
 import importers
 from graphsvc.errors import MissingOwner
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import EvidenceKind, ImportJob, JobStatus
-from graphsvc.clusters import ClusteredStore
+from graphsvc.identity.clusters import ClusteredStore
 from graphsvc.store import SQLiteStore
 from importers import Connection, ImportOptions, ParsedRow, Rejected, Skipped, Source
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import importers
-from graphsvc.jobs import import_file, prepare_import
+from graphsvc.imports.jobs import import_file, prepare_import
 from graphsvc.model import Channel, Evidence, EvidenceKind, ImportJob, JobStatus, Person
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, Link, ParsedRow, Rejected, Skipped, Source

@@ -1,6 +1,6 @@
 """Email in mbox files (export-formats.md §8), from tests/fixtures/mbox/.
 
-Each mailbox goes through ``graphsvc.jobs.import_file`` into a fresh SQLite store; counts are
+Each mailbox goes through ``graphsvc.imports.jobs.import_file`` into a fresh SQLite store; counts are
 exact, and a message's row number is the physical line of its ``From `` separator.
 """
 
@@ -19,7 +19,7 @@ import pytest
 
 import importers
 from graphsvc.errors import MissingOwner
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import Channel, EvidenceKind, ImportJob, JobStatus
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, Link, ParsedRow, Source

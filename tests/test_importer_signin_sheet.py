@@ -1,6 +1,6 @@
 """Generic sign-in sheets and attendee lists (export-formats.md §6.5), from tests/fixtures/signin/.
 
-Each sheet goes through ``graphsvc.jobs.import_file`` into a fresh SQLite store; counts are
+Each sheet goes through ``graphsvc.imports.jobs.import_file`` into a fresh SQLite store; counts are
 exact and row numbers are physical lines of the fixture files.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 import importers
 from graphsvc.errors import MissingEventInfo
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.model import Event, EvidenceKind, ImportJob, JobStatus
 from graphsvc.snapshot import build_snapshot
 from graphsvc.store import SQLiteStore

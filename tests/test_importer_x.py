@@ -21,7 +21,7 @@ import pytest
 
 import importers
 from graphsvc.errors import MissingOwner
-from graphsvc.jobs import import_file, prepare_import
+from graphsvc.imports.jobs import import_file, prepare_import
 from graphsvc.model import Channel, EvidenceKind, ImportJob, JobStatus
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions, Link, ParsedRow, Source

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 import importers
 from graphsvc.errors import ImportFailed
-from graphsvc.jobs import import_file
+from graphsvc.imports.jobs import import_file
 from graphsvc.store import SQLiteStore
 from importers import Attendance, ImportOptions, ParsedRow, Rejected, Source
 

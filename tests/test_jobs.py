@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc import jobs
+from graphsvc.imports import jobs
 from graphsvc.model import JobStatus
 from graphsvc.store import SQLiteStore
 from importers import ImportOptions

@@ -1,6 +1,8 @@
 """The store stays below the analytics: no module under graphsvc/store imports the snapshot, the
-clusters, the analytics, the projection, the service or the API — not at the top, not inside a
-function, not through ``importlib`` (docs/architecture.md: data flows one way)."""
+import pipeline, identity resolution (records, merges, clusters), the analytics, the projection,
+the service or the API — not at the top, not inside a function, not through ``importlib``
+(docs/architecture.md: data flows one way). What the store does use of ``graphsvc/identity/``
+(the normalised forms and blocking keys) stays pure: it imports nothing of graphsvc's above."""
 
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ STORE = PACKAGE / "store"
 #: What sits above the store: computed from what it holds, or serving it.
 ABOVE_THE_STORE = (
     "graphsvc.snapshot",
-    "graphsvc.clusters",
+    "graphsvc.identity.records",
+    "graphsvc.identity.merging",
+    "graphsvc.identity.clusters",
+    "graphsvc.imports",
     "graphsvc.analytics",
     "graphsvc.projection",
     "graphsvc.intros",
@@ -62,6 +67,8 @@ def _above(module: str) -> bool:
 
 
 STORE_FILES = sorted(STORE.rglob("*.py"))
+#: The parts of identity the store may use: functions of plain data.
+PURE_IDENTITY = [PACKAGE / "identity" / "normalise.py", PACKAGE / "identity" / "matching.py"]
 
 
 def test_the_store_package_is_found() -> None:
@@ -75,15 +82,23 @@ def test_the_store_imports_nothing_above_it(path: Path) -> None:
     assert not wrong, f"{_module_name(path)} reaches above the store: {wrong}"
 
 
+@pytest.mark.parametrize("path", PURE_IDENTITY, ids=lambda p: _module_name(p))
+def test_what_the_store_uses_of_identity_is_pure(path: Path) -> None:
+    ours = [m for _, m in imported_modules(path) if m.split(".")[0] in ("graphsvc", "importers")]
+    allowed = ("graphsvc.identity.normalise", "importers.names")
+    wrong = [m for m in ours if not any(m == a or m.startswith(a + ".") for a in allowed)]
+    assert not wrong, f"{_module_name(path)} imports {wrong}"
+
+
 def test_the_check_sees_function_level_relative_and_dynamic_imports() -> None:
     source = (
         "import importlib\n"
         "def f():\n"
-        "    from graphsvc.clusters import ClusteredStore\n"
+        "    from graphsvc.identity.clusters import ClusteredStore\n"
         "    from ...analytics import strength\n"
         "    from graphsvc import snapshot\n"
         "    return importlib.import_module('graphsvc.service')\n"
     )
     # as if it were graphsvc/store/neo4j/probe.py
     found = {module for _, module in imported_modules(STORE / "neo4j" / "probe.py", source) if _above(module)}
-    assert {"graphsvc.clusters", "graphsvc.analytics.strength", "graphsvc.snapshot", "graphsvc.service"} <= found
+    assert {"graphsvc.identity.clusters", "graphsvc.analytics.strength", "graphsvc.snapshot", "graphsvc.service"} <= found

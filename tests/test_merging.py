@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graphsvc.errors import Conflict
-from graphsvc.matching import NameParts, Profile, blocking_keys, name_parts, score
+from graphsvc.identity.matching import NameParts, Profile, blocking_keys, name_parts, score
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from importers import ImportOptions

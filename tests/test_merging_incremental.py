@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc import merging
-from graphsvc.clusters import Clusters
+from graphsvc.identity import merging
+from graphsvc.identity.clusters import Clusters
 from graphsvc.service import Graphsvc
 from graphsvc.store.sqlite import SQLiteStore
 from importers import ImportOptions

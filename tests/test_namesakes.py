@@ -9,7 +9,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from graphsvc.matching import NameParts, Profile, middle_names_conflict, name_parts, score
+from graphsvc.identity.matching import NameParts, Profile, middle_names_conflict, name_parts, score
 from graphsvc.service import Graphsvc
 from importers import ImportOptions
 

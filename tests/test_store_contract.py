@@ -22,7 +22,7 @@ import httpx
 import pytest
 from neo4j.exceptions import ServiceUnavailable
 
-from graphsvc import jobs
+from graphsvc.imports import jobs
 from graphsvc.analytics.strength import WARM_LEVELS, tie_view
 from graphsvc.errors import InvalidArgument, StoreUnavailable
 from graphsvc.model import (
@@ -514,7 +514,7 @@ def test_merges_are_undoable_scoped_and_hide_the_absorbed_from_search(store: Any
 
 
 def test_name_blocks_group_people_to_compare(store: Any) -> None:
-    from graphsvc.identity import record_blocks
+    from graphsvc.identity.records import record_blocks
 
     ws = store.workspace(fresh_name("blocks")).id
     with store.atomic():
@@ -619,8 +619,8 @@ def test_names_are_read_without_whole_people_and_see_a_blocks_own_writes(store: 
 
 
 def test_name_blocks_follow_the_current_blocking_rule_once_ensured(store: Any, ws: str) -> None:
-    from graphsvc.identity import ensure_blocks
-    from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
+    from graphsvc.identity.records import ensure_blocks
+    from graphsvc.identity.matching import BLOCKING_VERSION, blocking_keys, name_parts
 
     with store.atomic():
         store.add_people(ws, [person("p_kate", "Kate Ng", first_name="Kate", last_name="Ng")])  # filed under nothing yet

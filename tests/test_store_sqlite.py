@@ -91,8 +91,8 @@ def test_workspaces_do_not_see_each_other(tmp_path: Path) -> None:
 
 
 def test_blocks_filed_by_an_older_rule_are_refiled_once(tmp_path: Path) -> None:
-    from graphsvc.identity import ensure_blocks
-    from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
+    from graphsvc.identity.records import ensure_blocks
+    from graphsvc.identity.matching import BLOCKING_VERSION, blocking_keys, name_parts
 
     store = SQLiteStore(tmp_path / "g.db")
     ws, other = store.workspace("a").id, store.workspace("b").id
@@ -211,7 +211,7 @@ def test_search_text_follows_every_write_and_forgetting(tmp_path: Path) -> None:
 
 
 def test_search_text_folds_as_the_project_does() -> None:
-    from graphsvc.normalise import fold
+    from graphsvc.identity.normalise import fold
     from graphsvc.store.search import _fold, folded_search, record_text
 
     samples = ["Tomás  O'Neil", "ROBERT_chen@Acme.example", "https://www.linkedin.com/in/Priya-Raman-4b1c2a/?trk=x", "  a\tb\n",

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from graphsvc.identity import Resolver
+from graphsvc.identity.records import Resolver
 from graphsvc.model import Event, Person, Sighting
 from graphsvc.store import SQLiteStore
 from graphsvc.store.write_buffer import WriteBuffer

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from graphsvc.identity import normalise_organization
+from graphsvc.identity.records import normalise_organization
 from graphsvc.model import Event, Evidence, EvidenceKind
 from graphsvc.snapshot import Snapshot
 from graphsvc.store.protocol import Store

@@ -16,7 +16,7 @@ And the wiring of the rebuild after each import. The store calls its ``after_imp
 with the workspace id after committing a block that saved a job as ``COMPLETED``, and knows
 nothing more about it. ``open_store(settings)`` — ``graphsvc.store.open_store`` plus
 ``install_knows_projection`` — is how the service (``Graphsvc``) and the import child process
-(``graphsvc/import_runs.py``) open their store, so on Neo4j ``KNOWS`` is rebuilt after every
+(``graphsvc/imports/runs.py``) open their store, so on Neo4j ``KNOWS`` is rebuilt after every
 completed import unless ``GRAPHSVC_NEO4J_PROJECT_KNOWS=false`` (which sets the store's
 ``project_knows_after_import``). A store handed to ``Graphsvc`` ready-made gets the hook
 only if its opener installed it.

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from graphsvc.analytics.strength import WARM_LEVELS, EvidenceLevel, tie_strength
 from graphsvc.analytics.view import tie_view
-from graphsvc.clusters import ClusteredStore
+from graphsvc.identity.clusters import ClusteredStore
 from graphsvc.snapshot import Snapshot, build_snapshot
 
 __all__ = ["knows_ties", "project_all_knows", "project_knows"]

@@ -14,7 +14,7 @@ from graphsvc.model import Event, Evidence, ImportJob, IntroRequest, Person, Rej
 
 
 class Store(Protocol):
-    #: The most rows an import lets one transaction grow to (``graphsvc.jobs``): a store whose
+    #: The most rows an import lets one transaction grow to (``graphsvc.imports.jobs``): a store whose
     #: commit costs grow with the store (SQLite rewrites every index page a transaction touched)
     #: wants large ones, one that holds a transaction's writes in memory until commit wants small.
     import_commit_rows: int
@@ -107,7 +107,7 @@ class Store(Protocol):
     def list_tokens(self, workspace_id: str) -> list[Token]: ...
     def revoke_token(self, workspace_id: str, token_id: str, at: datetime) -> bool: ...
 
-    # merges (records of one human joined, undoably) and duplicate detection: see graphsvc.merging
+    # merges (records of one human joined, undoably) and duplicate detection: see graphsvc.identity.merging
     def merge_map(self, workspace_id: str) -> dict[str, str]:
         """Absorbed person id -> the person it was merged into (never itself absorbed)."""
 
@@ -124,7 +124,7 @@ class Store(Protocol):
     def remove_distinct(self, workspace_id: str, a: str, b: str) -> None: ...
     def distinct_pairs(self, workspace_id: str) -> set[tuple[str, str]]: ...
     def add_blocks(self, workspace_id: str, person_id: str, blocks: Iterable[str]) -> None:
-        """File a person under name blocks (``graphsvc.matching.blocking_keys``)."""
+        """File a person under name blocks (``graphsvc.identity.matching.blocking_keys``)."""
 
     def file_in_blocks(self, workspace_id: str, entries: Iterable[tuple[str, str]]) -> None:
         """``add_blocks`` for many ``(block, person_id)`` entries."""
@@ -139,7 +139,7 @@ class Store(Protocol):
         """The person ids of every block with 2 to ``max_size`` people."""
 
     def blocks_filed_by(self, workspace_id: str) -> str:
-        """The blocking rule version (``graphsvc.matching.BLOCKING_VERSION``) the workspace's name blocks
+        """The blocking rule version (``graphsvc.identity.matching.BLOCKING_VERSION``) the workspace's name blocks
         were filed by; "" when not known (filed before versions were kept, or never)."""
 
     def refile_blocks(self, workspace_id: str, blocks_of: Callable[[str, str, str], Iterable[str]], version: str) -> int:
@@ -157,7 +157,7 @@ class Store(Protocol):
 
     def forgotten_keys(self, workspace_id: str) -> set[str]: ...
 
-    # corrections: the import journal, undoing an import, editing and merging events (graphsvc/corrections.py)
+    # corrections: the import journal, undoing an import, editing and merging events (graphsvc/imports/corrections.py)
     def add_journal(self, workspace_id: str, job_id: str, entries: Iterable[tuple[str, str, str]]) -> None:
         """Note ``(kind, ref, data)`` entries of what ``job_id`` did (in the caller's transaction)."""
 

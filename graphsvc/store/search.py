@@ -1,6 +1,6 @@
 """What people search matches, the same on every store.
 
-A record is found by the folded text (``graphsvc.normalise.fold``: case and accents folded,
+A record is found by the folded text (``graphsvc.identity.normalise.fold``: case and accents folded,
 punctuation to spaces) of its names, emails, organization and LinkedIn URL; a search is folded
 the same way and matches where it is a substring of that text. "Muller" finds "Zoë Müller",
 "sofia@finlytics.io" finds ``sofia@finlytics.io`` (both fold to ``sofia finlytics io``), and a
@@ -25,7 +25,7 @@ import json
 import re
 from typing import Any, Iterable
 
-from graphsvc.normalise import fold
+from graphsvc.identity.normalise import fold
 
 __all__ = [
     "MIN_INDEXED", "folded_search", "like_pattern", "matches", "record_text", "record_text_json", "search_variants", "trigram_phrase",

@@ -158,7 +158,7 @@ MIGRATIONS: list[str] = [
         FROM persons ORDER BY workspace_id, id;
     INSERT INTO person_search_index (person_search_index) VALUES ('rebuild');
     """,
-    # 12: what each import did that undoing it must reverse (graphsvc/corrections.py): records it
+    # 12: what each import did that undoing it must reverse (graphsvc/imports/corrections.py): records it
     #     enriched (as they were), keys it gave existing records, merges it made (with the survivor
     #     before), events it corrected, evidence it produced that an earlier job already held
     #     (``claim``); and events merged into another (``event_aliases``: a re-import of the list of
@@ -782,7 +782,7 @@ class SQLiteStore:
 
     def merge_map_token(self, workspace_id: str) -> tuple[int, int, int]:
         """A value that stays the same exactly as long as ``merge_map(workspace_id)`` does, as this
-        thread sees it: a copy kept in memory (``graphsvc.merging``) is current while the token
+        thread sees it: a copy kept in memory (``graphsvc.identity.merging``) is current while the token
         is. It changes when this connection writes or forgets merges, or rolls a transaction back,
         and when any other connection (another process, another thread) commits anything
         (SQLite's ``PRAGMA data_version``). One query, which reads no table."""
@@ -920,7 +920,7 @@ class SQLiteStore:
     def forgotten_keys(self, workspace_id: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT key_hash FROM forgotten_keys WHERE workspace_id = ?", (workspace_id,))}
 
-    # corrections: undoing an import, editing and merging events (graphsvc/corrections.py) ------------
+    # corrections: undoing an import, editing and merging events (graphsvc/imports/corrections.py) ------------
     def add_journal(self, workspace_id: str, job_id: str, entries: Iterable[tuple[str, str, str]]) -> None:
         self._db.executemany(
             "INSERT INTO import_journal (workspace_id, job_id, kind, ref, data) VALUES (?, ?, ?, ?, ?)",

@@ -2,7 +2,7 @@
 
 Resolving a row asks "who holds this key?" and writes a person, keys, a sighting, name blocks
 and perhaps an event: six round trips per row when each goes to the store. A ``WriteBuffer``
-stands in for the store while a batch is resolved (``graphsvc.identity.Resolver.buffered``):
+stands in for the store while a batch is resolved (``graphsvc.identity.records.Resolver.buffered``):
 it looks up every key of the batch in one query up front (``prefetch``), answers the resolver's
 reads from what it has fetched and what the batch has written so far, and ``flush()`` writes
 the batch with one bulk call per table, inside the batch's transaction (people a batch only

@@ -9,7 +9,7 @@ from graphsvc.api.duplicates.types import DuplicateCandidate, DuplicateCandidate
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.pagination import Connection, paginate
 from graphsvc.api.people.types import PersonType
-from graphsvc.merging import DuplicateCandidate as Candidate
+from graphsvc.identity.merging import DuplicateCandidate as Candidate
 
 
 def _candidate_key(candidate: Candidate) -> tuple[float, str, str]:

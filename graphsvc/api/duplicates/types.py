@@ -10,7 +10,7 @@ from graphsvc.api.people.types import PersonType
 class DuplicateCandidate:
     a: PersonType
     b: PersonType
-    points: float = strawberry.field(description="Points for being one person (graphsvc.matching): 3.4 and more merge automatically during imports.")
+    points: float = strawberry.field(description="Points for being one person (graphsvc.identity.matching): 3.4 and more merge automatically during imports.")
     reasons: list[str]
     auto: bool = strawberry.field(description="Above the automatic merge threshold (left unmerged because it was ambiguous or the pair was split).")
 

@@ -6,7 +6,7 @@ from graphsvc.api.context import Info
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.organizations.types import OrganizationConnection, OrganizationType
 from graphsvc.api.pagination import Connection, paginate
-from graphsvc.normalise import fold
+from graphsvc.identity.normalise import fold
 
 
 @strawberry.type

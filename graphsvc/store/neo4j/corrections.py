@@ -1,4 +1,4 @@
-"""What correcting imports needs (``graphsvc.corrections``): the import journal
+"""What correcting imports needs (``graphsvc.imports.corrections``): the import journal
 (``(:JournalEntry)``, written with the import's batch), event aliases (``(:EventAlias)``), and the
 removals and rewrites of undoing an import or merging events, written directly (never part of an
 import batch), each in one transaction that moves the workspace's data version and generation."""

@@ -79,7 +79,7 @@ class _Merges:
 
     def blocks_filed_by(self, workspace_id: str) -> str:
         """Always the current rule's: blocks are computed from the names when read (``_blocks``)."""
-        from graphsvc.matching import BLOCKING_VERSION
+        from graphsvc.identity.matching import BLOCKING_VERSION
 
         return BLOCKING_VERSION
 
@@ -88,7 +88,7 @@ class _Merges:
         return 0
 
     def _blocks(self, workspace_id: str) -> dict[str, list[str]]:
-        from graphsvc.matching import blocking_keys, name_parts
+        from graphsvc.identity.matching import blocking_keys, name_parts
 
         block = self._block()
         cache = self._cache_for(block, workspace_id) if block is not None else None

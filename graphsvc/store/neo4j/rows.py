@@ -33,7 +33,7 @@ def _native(value: Any) -> datetime | None:
 def _person_row(person: Person) -> list[Any]:
     """``[id, name, firstName, lastName, organization, title, emails, linkedinUrl, sortName, orgKey]``
     (positional: rows are packed by the driver, and map keys would be packed on every row)."""
-    from graphsvc.identity import normalise_organization
+    from graphsvc.identity.normalise import normalise_organization
 
     org_key = normalise_organization(person.organization) if person.organization.strip() else ""
     return [

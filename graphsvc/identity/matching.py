@@ -1,9 +1,9 @@
 """Whether two people records are the same human: blocking keys and a scored comparison.
 
-Pure functions over plain data; ``graphsvc.merging`` applies them to a workspace.
+Pure functions over plain data; ``graphsvc.identity.merging`` applies them to a workspace.
 
 Exact identity keys (emails, profile URLs, account ids, phones) are handled before any of this,
-by ``graphsvc.identity``. What is left is the hard part: "Bob Chen" on a sign-in sheet,
+by ``graphsvc.identity.records``. What is left is the hard part: "Bob Chen" on a sign-in sheet,
 "Robert Chen, Acme" on LinkedIn and "Chen Robert" in a contacts file. A comparison adds up
 points for and against, each with a reason a person can read:
 
@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import JaroWinkler
 
-from graphsvc.normalise import fold, normalise_organization
+from graphsvc.identity.normalise import fold, normalise_organization
 from importers.names import split_name
 
 AUTO_MERGE = 3.4
@@ -63,7 +63,7 @@ CANDIDATE = 2.0
 MAX_BLOCK = 50
 #: The blocking rule (``blocking_keys``) the stored name blocks were filed by: change it whenever
 #: that rule changes, and every workspace is re-filed before its next import or duplicate search
-#: (``graphsvc.identity.ensure_blocks``). 2: nickname variants also with the last initial.
+#: (``graphsvc.identity.records.ensure_blocks``). 2: nickname variants also with the last initial.
 BLOCKING_VERSION = "2"
 
 #: Mail providers whose domain says nothing about where someone works.
@@ -439,7 +439,7 @@ def score(a: Profile, b: Profile, *, namesakes: int = 0) -> MatchScore:
     """How strongly ``a`` and ``b`` look like the same human.
 
     ``namesakes`` is how many *other* people in the workspace share the best-matching name and are
-    known to be someone else than ``b`` (see ``graphsvc.merging``).
+    known to be someone else than ``b`` (see ``graphsvc.identity.merging``).
 
     >>> a = Profile("p1", {NameParts("robert", "chen")}, {"acme"})
     >>> b = Profile("p2", {NameParts("bob", "chen")}, {"acme"})

@@ -1,9 +1,9 @@
 """Merging, splitting and finding duplicate people in a workspace.
 
 A merge never rewrites a record: it notes that the absorbed records are part of the surviving
-person (see ``graphsvc.clusters``), so ``split_person`` can always restore them exactly, and
+person (see ``graphsvc.identity.clusters``), so ``split_person`` can always restore them exactly, and
 a split (or a dismissed duplicate) is remembered as "different people" so that automatic
-merging never joins them again. Scores and thresholds live in ``graphsvc.matching``.
+merging never joins them again. Scores and thresholds live in ``graphsvc.identity.matching``.
 
 Everything here takes the *raw* store (records, not the clustered view).
 """
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Iterable
 
-from graphsvc.clusters import Clusters, combine
+from graphsvc.identity.clusters import Clusters, combine
 from graphsvc.errors import Conflict, NotFound
-from graphsvc.identity import NAME_KEYS, SINGLE_VALUED, ensure_blocks
-from graphsvc.matching import (
+from graphsvc.identity.records import NAME_KEYS, SINGLE_VALUED, ensure_blocks
+from graphsvc.identity.matching import (
     AUTO_MERGE, CANDIDATE, LIST_FORMATS, MAX_BLOCK, MatchScore, NameParts, Profile, _first_agreement, _last_agreement, _name_points,
     blocking_keys, could_reach, middles_agree, middles_differ, name_parts, same_list, score,
 )
 from graphsvc.model import Person, Sighting
-from graphsvc.normalise import normalise_organization
+from graphsvc.identity.normalise import normalise_organization
 from graphsvc.store.protocol import Store
 
 

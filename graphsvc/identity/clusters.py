@@ -25,7 +25,7 @@ class Clusters:
     Built once from the store's merge map (``from_merge_map``) and then kept current as merges
     and splits happen (``join``, ``release``): each touches only the records that move and the
     persons they leave or join, never the whole map, so merging n records one at a time is
-    linear in n, not quadratic (``graphsvc.merging``). ``records`` is always exactly what
+    linear in n, not quadratic (``graphsvc.identity.merging``). ``records`` is always exactly what
     ``from_merge_map`` of the map as it now stands would give.
     """
 
@@ -49,7 +49,7 @@ class Clusters:
     def copy(self) -> "Clusters":
         return Clusters(dict(self.survivor_of), dict(self.records))
 
-    # kept current in place (by the one who owns this copy: ``graphsvc.merging``) -------------------
+    # kept current in place (by the one who owns this copy: ``graphsvc.identity.merging``) -------------------
     def join(self, records: Iterable[str], survivor: str) -> None:
         """``records`` are now part of ``survivor`` (``Store.set_merged_into(records, survivor)``)."""
         self._move(records, survivor)
@@ -228,7 +228,7 @@ class ClusteredStore:
             if (a, b) != (ev.person_a, ev.person_b):
                 ev = replace(ev, person_a=a, person_b=b)
                 if ev.kind is EvidenceKind.CONNECTION:
-                    # one connection per pair and channel, as imports key it (graphsvc.jobs)
+                    # one connection per pair and channel, as imports key it (graphsvc.imports.jobs)
                     ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
             if ev.kind is EvidenceKind.CONNECTION:
                 if ev.id in connections:

@@ -13,7 +13,7 @@ kept with its job and row, so each person knows which source said what.
 
 The second stage is fuzzy: new records are compared with look-alikes (nicknames, typos,
 accents, organization and e-mail support) and merged into a person when the evidence is strong,
-undoably (``graphsvc.matching`` scores, ``graphsvc.merging`` merges, ``graphsvc.clusters``
+undoably (``graphsvc.identity.matching`` scores, ``graphsvc.identity.merging`` merges, ``graphsvc.identity.clusters``
 shows merged records as one person).
 """
 
@@ -24,9 +24,9 @@ import re
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from graphsvc.matching import BLOCKING_VERSION, blocking_keys, name_parts
+from graphsvc.identity.matching import BLOCKING_VERSION, blocking_keys, name_parts
 from graphsvc.model import Person, Sighting, stable_id
-from graphsvc.normalise import fold, linkedin_slug, normalise_email, normalise_organization, normalise_phone
+from graphsvc.identity.normalise import fold, linkedin_slug, normalise_email, normalise_organization, normalise_phone
 from graphsvc.store.protocol import Store
 from graphsvc.store.write_buffer import WriteBuffer
 from importers.names import split_name
@@ -89,10 +89,10 @@ class Resolver:
         self.store = store
         self.workspace_id = workspace_id
         #: Records created since ``take_created()`` was last called: the ones fuzzy matching
-        #: (``graphsvc.merging.auto_merge``) should look at.
+        #: (``graphsvc.identity.merging.auto_merge``) should look at.
         self.created: list[str] = []
         #: Records that learnt something since ``take_changed()``: automatic merges they are part
-        #: of are checked again (``graphsvc.merging.recheck``).
+        #: of are checked again (``graphsvc.identity.merging.recheck``).
         self.changed: list[str] = []
         self._forgotten: set[str] | None = None
         #: ``identity_keys`` of the refs of the batch being resolved, by ``id(ref)`` (the ref is

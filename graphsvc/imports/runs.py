@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from graphsvc.errors import InvalidArgument, JobNotRunning, NotFound
-from graphsvc.jobs import PreparedImport, Progress, _Cancelled
+from graphsvc.imports.jobs import PreparedImport, Progress, _Cancelled
 from graphsvc.model import ImportJob, JobStatus
 from graphsvc.store.protocol import Store
 
@@ -252,7 +252,7 @@ def _run_in_child(
 ) -> None:
     """A child process's whole life: open the store, prepare the same import (same job id: it
     resumes the job the server registered), run it, close the store."""
-    from graphsvc.jobs import prepare_import
+    from graphsvc.imports.jobs import prepare_import
     from graphsvc.settings import Settings
     from graphsvc.projection import open_store
     from importers import ImportOptions

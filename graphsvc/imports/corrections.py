@@ -1,7 +1,7 @@
 """Correcting what imports wrote: events edited or merged with their duplicate, imports undone.
 
 What an import did that its own rows cannot tell is kept in the store's *import journal*, written
-with each batch (``graphsvc.jobs``) in the batch's transaction:
+with each batch (``graphsvc.imports.jobs``) in the batch's transaction:
 
 * ``person``: a record that existed and that the import enriched, as it was before;
 * ``key``: an identity key the import gave a record that existed;
@@ -45,7 +45,7 @@ class UndoResult:
 
 
 # ----------------------------------------------------------------------------------------------
-# journal entries (written by graphsvc.jobs)
+# journal entries (written by graphsvc.imports.jobs)
 
 
 def person_entry(person: Person) -> tuple[str, str, str]:
@@ -87,7 +87,7 @@ class MergeJournal:
     """Stands in for the store while ``auto_merge`` and ``recheck`` run in an import batch: every
     merge they write is noted (the record, its person before and after) for ``undo_import``.
     Everything else goes to the store. One per import run, so the merge map kept in memory by
-    ``graphsvc.merging`` is built once per run, as it is for the store itself."""
+    ``graphsvc.identity.merging`` is built once per run, as it is for the store itself."""
 
     def __init__(self, store: Store, workspace_id: str) -> None:
         self._store = store
@@ -98,7 +98,7 @@ class MergeJournal:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    # the same key as the store in ``graphsvc.merging``'s kept merge maps: no rebuild per import
+    # the same key as the store in ``graphsvc.identity.merging``'s kept merge maps: no rebuild per import
     def __hash__(self) -> int:
         return hash(self._store)
 
@@ -108,13 +108,13 @@ class MergeJournal:
     def prime(self) -> None:
         """Key the kept merge map by the store itself (an entry keyed by this stand-in would go with it)."""
         if not self._primed:
-            from graphsvc.merging import current_clusters
+            from graphsvc.identity.merging import current_clusters
 
             current_clusters(self._store, self._workspace_id)
             self._primed = True
 
     def set_merged_into(self, workspace_id: str, person_ids: Any, survivor: str | None, *, manual: bool = False) -> None:
-        from graphsvc.merging import current_clusters  # the map as the caller has it, before this write
+        from graphsvc.identity.merging import current_clusters  # the map as the caller has it, before this write
 
         ids = list(person_ids)
         self.prime()

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import importers
-from graphsvc import corrections
+from graphsvc.imports import corrections
 from graphsvc.errors import ImportFailed
-from graphsvc.identity import Resolver, ensure_blocks, fold
+from graphsvc.identity.records import Resolver, ensure_blocks, fold
 from graphsvc.limits import too_long
-from graphsvc.merging import auto_merge, recheck
+from graphsvc.identity.merging import auto_merge, recheck
 from graphsvc.model import Channel, Event, Evidence, EvidenceKind, ImportJob, JobStatus, Reject, stable_id
 from graphsvc.store.protocol import Store
 from graphsvc.store.write_buffer import WriteBuffer
@@ -109,7 +109,7 @@ class PreparedImport:
     batch_rows: int = 2000
     #: Batches grow with the rows written, from ``batch_rows`` up to this (see ``batch_size``).
     max_batch_rows: int = 2000
-    #: Where the file is, so that another process can run the same import (``graphsvc.import_runs``).
+    #: Where the file is, so that another process can run the same import (``graphsvc.imports.runs``).
     path: Path | None = None
     format_given: str | None = None
     #: The most rows one transaction grows to, whole batches at a time (see ``commit_due``).

@@ -297,7 +297,7 @@ def test_connections_are_read_again_from_the_store(imported: tuple[Graphsvc, str
     assert sorted(connections) == sorted(set(connections)) and {"linkedin", "x"} <= set(connections)
 
 
-def test_anything_but_added_evidence_rebuilds(imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_undone_import_rebuilds(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
     service, ws = imported
     service.snapshots.snapshot(ws)
     rebuilds = _rebuilds(monkeypatch)
@@ -305,25 +305,146 @@ def test_anything_but_added_evidence_rebuilds(imported: tuple[Graphsvc, str], tm
     other = sorted(p for p in service.snapshots.snapshot(ws).people if p != member)[3]
     service.record_interaction(ws, other, "call", at=AS_OF)
     job = service.store.list_jobs(ws)[-1]
-    service.undo_import(ws, job.id)  # removes evidence: the arrays cannot be extended into that
+    service.undo_import(ws, job.id)  # removes evidence: the arrays cannot grow into that
     after_undo = service.snapshots.snapshot(ws)
     assert rebuilds == [ws]
     assert _same_answers(after_undo) == _same_answers(build_snapshot(service.store, ws))
-    # someone new (an import) is not an extension either
-    sheet = tmp_path / "breakfast.csv"
-    sheet.write_text("Full Name,Email,Company\nNadia Newcombe,nadia.newcombe@example.org,Brightwater\n", encoding="utf-8")
-    before = service.store.data_version(ws)
+
+
+def _same_arrays(grown: object, rebuilt: object) -> None:
+    """Column for column what a rebuild reads, a pair's facts in any order."""
+    import dataclasses
+
+    import numpy as np
+
+    from graphsvc.analytics.evidence import EvidenceArrays
+
+    fact_columns = {"fact_pair", "fact_kind", "fact_channel", "fact_at", "fact_dated", "fact_direction", "fact_offset", "channels"}
+    for field in dataclasses.fields(EvidenceArrays):
+        if field.name in fact_columns:
+            continue
+        got, want = getattr(grown, field.name), getattr(rebuilt, field.name)
+        if isinstance(want, np.ndarray):
+            assert got.dtype == want.dtype and np.array_equal(got, want), field.name
+        else:
+            assert got == want, field.name
+
+    def facts(a: EvidenceArrays) -> list[tuple[object, ...]]:
+        return sorted(zip(a.fact_pair.tolist(), a.fact_kind.tolist(), [a.channels[c] for c in a.fact_channel.tolist()],
+                          a.fact_at.tolist(), a.fact_dated.tolist(), a.fact_direction.tolist(), a.fact_offset.tolist()))
+
+    assert facts(grown) == facts(rebuilt)  # type: ignore[arg-type]
+
+
+def _sheet(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path.write_text("Full Name,Email,Company\n" + "".join(f"{n},{e},{c}\n" for n, e, c in rows), encoding="utf-8")
+    return path
+
+
+def test_an_import_grows_the_arrays_instead_of_rereading_the_store(
+    imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone new, people already known (by their address), an organization shared with someone
+    known: the arrays grow, and read as a rebuild of the store does, in memory and from the file."""
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    sheet = _sheet(tmp_path / "breakfast.csv", [
+        ("Nadia Newcombe", "nadia.newcombe@example.org", "Initech"),  # new, at the target's company
+        ("Tara Voss", "tara.voss@initech.example", "Initech"),  # known
+        ("Workshop Guest3", "guest3@workshop.example", "Studio 3"),  # known
+        ("Aaron Early", "aaron.early@example.org", "Brightwater"),  # new, sorts before most ids
+    ])
     service.import_file(ws, sheet, options=ImportOptions(event_name="Founders Breakfast", event_date="2026-10-02", event_kind="meetup"))
-    after_import = service.snapshots.snapshot(ws)
-    assert after_import.version > before and rebuilds == [ws, ws]
-    assert _same_answers(after_import) == _same_answers(build_snapshot(service.store, ws))
+    grown = service.snapshots.snapshot(ws)
+    fresh = EvidenceCache(service.store, service.snapshots.directory).snapshot(ws)  # a new process: the file written
+    assert rebuilds == []
+    assert grown.version == fresh.version == service.store.data_version(ws) > first.version
+    assert len(grown.people) == len(first.people) + 2
+    rebuilt = build_snapshot(service.store, ws)
+    assert _same_answers(grown) == _same_answers(rebuilt) == _same_answers(fresh)
+    _same_arrays(grown.derived["arrays"], evidence_arrays(rebuilt))
+    # the same file again changes nothing: no new version, nothing to grow
+    service.import_file(ws, sheet, options=ImportOptions(event_name="Founders Breakfast", event_date="2026-10-02", event_kind="meetup"))
+    assert service.snapshots.snapshot(ws).version == grown.version and rebuilds == []
+
+
+def test_merging_a_new_record_grows_and_merging_people_held_rebuilds(
+    imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    sheet = _sheet(tmp_path / "dinner.csv", [("T. Voss", "tvoss@home.example", "Initech Holdings"), ("Guest Three", "g3@home.example", "")])
+    service.import_file(ws, sheet, options=ImportOptions(event_name="Dinner", event_date="2026-10-05", event_kind="dinner"))
+    new_records = sorted(set(build_snapshot(service.store, ws).people) - set(first.people))
+    assert new_records, "the import made new records"
+    held = sorted(p for p in first.people if p not in service.store.member_ids(ws))
+    target = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Tara Voss")
+    newcomer = next(p for p in new_records if service.store.get_people(ws, [p]).get(p) and service.store.get_people(ws, [p])[p].display_name == "T. Voss")
+    service.merge_people(ws, target, newcomer)  # a record the arrays never held joins someone they hold
+    grown = service.snapshots.snapshot(ws)
+    assert rebuilds == []
+    rebuilt = build_snapshot(service.store, ws)
+    assert newcomer not in grown.people and target in grown.people
+    assert _same_answers(grown) == _same_answers(rebuilt)
+    _same_arrays(grown.derived["arrays"], evidence_arrays(rebuilt))
+    # two people the arrays hold become one: their places close up, which is a rebuild
+    guest = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Workshop Guest5")
+    other = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Workshop Guest6")
+    monkeypatch.setattr("graphsvc.identity.merging.score", lambda a, b: type("R", (), {"conflict": None})())
+    service.merge_people(ws, guest, other)
+    after = service.snapshots.snapshot(ws)
+    assert rebuilds == [ws] and other not in after.people
+    assert _same_answers(after) == _same_answers(build_snapshot(service.store, ws))
+
+
+def test_random_imports_grow_exactly_as_a_rebuild_reads_them(
+    imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounds of attendee lists (people known and new, organizations old and new, events new and
+    seen before) and LinkedIn connections of the owner, each round's grown arrays equal to a
+    rebuild's, column for column."""
+    import random
+
+    service, ws = imported
+    service.snapshots.snapshot(ws)
+    rng = random.Random(11)
+    known = [("Tara Voss", "tara.voss@initech.example"), ("Ada Quinn", "ada@acme-robotics.example")]
+    known += [(f"Workshop Guest{i}", f"guest{i}@workshop.example") for i in range(8)]
+    known += [(f"Delegate{i} Number{i}", f"d{i}@conf.example") for i in range(0, 798, 37)]
+    companies = ["Initech", "Globex Corp.", "Studio 2", "Brightwater", "Company 5", "Northwind", ""]
+    rebuilds = _rebuilds(monkeypatch)
+    made = 0
+    for round_ in range(4):
+        rows = [(n, e, rng.choice(companies)) for n, e in rng.sample(known, rng.randint(2, 8))]
+        for _ in range(rng.randint(1, 6)):
+            made += 1
+            first_name = rng.choice(["Mira", "Jon", "Aiko", "Zed", "Bea", "Omar"])
+            rows.append((f"{first_name} Newperson{made}", f"new{made}@example.org", rng.choice(companies)))
+            known.append((rows[-1][0], rows[-1][1]))
+        event = rng.choice(["Meetup A", "Meetup B", f"Round {round_}"])
+        service.import_file(ws, _sheet(tmp_path / f"round{round_}.csv", rows),
+                            options=ImportOptions(event_name=event, event_date=f"2026-10-{10 + round_:02d}", event_kind="meetup"))
+        connections = tmp_path / f"Connections{round_}.csv"
+        lines = ["First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
+        for i in range(rng.randint(1, 4)):
+            made += 1
+            lines.append(f"Link{made},Person,https://www.linkedin.com/in/link{made},,{rng.choice(companies)},Engineer,0{rng.randint(1, 9)} Mar 2025")
+        connections.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        service.import_file(ws, connections, options=ImportOptions(owner=scenario.OWNER))
+        grown = service.snapshots.snapshot(ws)
+        assert rebuilds == [], f"round {round_} rebuilt"
+        rebuilt = build_snapshot(service.store, ws)
+        assert _same_answers(grown) == _same_answers(rebuilt)
+        _same_arrays(grown.derived["arrays"], evidence_arrays(rebuilt))
 
 
 def test_a_store_that_cannot_tell_what_changed_rebuilds(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
     service, ws = imported
     service.snapshots.snapshot(ws)
     rebuilds = _rebuilds(monkeypatch)
-    monkeypatch.setattr(type(service.raw_store), "evidence_added_since", lambda self, w, v: None)
+    monkeypatch.setattr(type(service.raw_store), "changes_since", lambda self, w, v: None)
     member = service.store.member_ids(ws)[0]
     other = sorted(p for p in service.snapshots.snapshot(ws).people if p != member)[4]
     service.record_interaction(ws, other, "message", at=AS_OF)

@@ -16,6 +16,7 @@ Nothing here grows with the square of an event's size: an event is its list of a
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -68,6 +69,39 @@ def _label_codes(labels: "Mapping[str, str]", index: dict[str, int]) -> tuple[li
     return names, codes
 
 
+def _organization_columns(
+    labels: list[str], codes: np.ndarray, max_size: int
+) -> tuple[list[str], np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """From each person's organization as written (``codes`` into ``labels``, -1: none): the
+    written labels in use, sorted, and each person's position in them; the normalised
+    organizations with at most ``max_size`` people (small enough to be a tie), sorted, each
+    person's position in them (-1: none) and their CSR of people. Every label is normalised
+    once, not once per person."""
+    n = len(codes)
+    used = np.unique(codes[codes >= 0])
+    written_names = [labels[i] for i in used.tolist()]
+    order = sorted(range(len(written_names)), key=written_names.__getitem__)
+    written_names = [written_names[i] for i in order]
+    position = np.full(len(labels) + 1, -1, dtype=np.int64)  # the last slot: -1 stays -1
+    position[used[order]] = np.arange(len(order), dtype=np.int64)
+    written = position[codes]
+    keys = [normalise_organization(name) for name in written_names]
+    key_names = sorted(set(keys) - {""})
+    key_position = {key: i for i, key in enumerate(key_names)}
+    key_of_label = np.asarray([key_position.get(key, -1) for key in keys] + [-1], dtype=np.int64)
+    organization = key_of_label[written]
+    counts = np.bincount(organization[organization >= 0], minlength=len(key_names))
+    small = np.flatnonzero((counts > 0) & (counts <= max_size))
+    renumber = np.full(len(key_names) + 1, -1, dtype=np.int64)
+    renumber[small] = np.arange(len(small), dtype=np.int64)
+    organization = renumber[organization]
+    org_names = [key_names[i] for i in small.tolist()]
+    who = np.flatnonzero(organization >= 0)
+    org_ptr, org_people, _ = _csr(organization[who], who.astype(np.int64), len(org_names))
+    del n
+    return written_names, written, org_names, organization, org_ptr, org_people
+
+
 @dataclass
 class EvidenceArrays:
     ids: list[str]
@@ -107,6 +141,7 @@ class EvidenceArrays:
     # organizations as written (for labels), any size (-1: none)
     written_organizations: list[str]
     written_organization: np.ndarray  # int64 per person
+    max_organization_size: int = 100  # organizations with more known people make no ties
 
     @property
     def n(self) -> int:
@@ -175,77 +210,173 @@ class EvidenceArrays:
         arrays.mutual = arrays._mutual_counts()
         return arrays
 
-    def with_evidence(self, items: Iterable[Evidence]) -> "EvidenceArrays | None":
-        """These arrays extended with interactions added since (messages, calls, meetings,
-        introductions, endorsements...) between people they already hold: what a new data version
-        that only added such evidence reads, in time that grows with the pairs, not with a
-        re-read of the store. None when an item is anything else (an attendance, a connection,
-        someone new): then the caller rebuilds. Connections come with imports, and between merged
-        records the store keeps one per pair and channel: the rebuild knows which.
+    def grown(
+        self,
+        evidence: Iterable[Evidence],
+        organizations: Mapping[str, str | None],
+        absorbed: Iterable[str],
+        members: Iterable[str],
+        events: Mapping[str, Event],
+    ) -> "EvidenceArrays | None":
+        """These arrays with what an import or a logged interaction added since they were read:
+        ``evidence`` added (between people, as ``from_store`` reads it), the organization as
+        written now of every person a change touched (records added, updated or merged into
+        them), the workspace's ``members`` and its ``events`` now. The arrays ``from_store``
+        would read, in time that grows with the evidence added and the columns' length (no
+        row of the store is read again), except that a pair's new facts follow its old ones.
 
-        The pairs, their facts, the per-person partner CSR and the mutual-contact counts are
-        what change; people, events and organizations stay."""
-        index, n = self.index, self.n
+        None when the change is not an extension: someone these arrays hold was merged away
+        (``absorbed``), or a connection repeats a pair and channel already connected (between
+        merged records the store keeps one per pair and channel, by its key: a rebuild knows
+        which)."""
+        old_ids, old_index = self.ids, self.index
+        if any(record in old_index for record in absorbed):
+            return None
+        members = list(members)
+        attended: list[tuple[str, str]] = []
+        direct: list[Evidence] = []
+        arriving = {m for m in members if m not in old_index}
+        for ev in evidence:
+            if ev.kind is EvidenceKind.ATTENDED:
+                if ev.event_id:
+                    attended.append((ev.person_a, ev.event_id))
+                    if ev.person_a not in old_index:
+                        arriving.add(ev.person_a)
+                continue
+            if not ev.person_b or ev.person_b == ev.person_a:
+                continue
+            direct.append(ev)
+            arriving.update(p for p in (ev.person_a, ev.person_b) if p not in old_index)
+
+        # people: the new ones take their places in id order; everyone else moves up past them
+        if arriving:
+            added = sorted(arriving)
+            ids = sorted(old_ids + added)  # two sorted runs: one merge
+            index = {person: i for i, person in enumerate(ids)}
+            places = np.asarray([bisect_left(old_ids, p) for p in added], dtype=np.int64)
+            moved = np.arange(len(old_ids), dtype=np.int64) + np.searchsorted(places, np.arange(len(old_ids)), side="right")
+        else:
+            ids, index, moved = old_ids, old_index, np.arange(len(old_ids), dtype=np.int64)
+        n = len(ids)
+
+        # events and attendances
+        event_ids = sorted(set(self.event_ids).union(e for _, e in attended))
+        event_index = {e: i for i, e in enumerate(event_ids)}
+        moved_event = np.asarray([event_index[e] for e in self.event_ids], dtype=np.int64)
+        old_events = np.repeat(np.arange(len(self.event_ids), dtype=np.int64), np.diff(self.event_people_ptr))
+        keys = np.unique(np.concatenate([
+            moved_event[old_events] * max(n, 1) + moved[self.event_people],
+            np.asarray([event_index[e] * max(n, 1) + index[p] for p, e in attended], dtype=np.int64),
+        ]))
+        att_e, att_p = keys // max(n, 1), keys % max(n, 1)
+        sizes = np.bincount(att_e, minlength=len(event_ids)).astype(np.int64)
+        pe_ptr, pe, _ = _csr(att_p, att_e, n)
+        ep_ptr = np.zeros(len(event_ids) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ep_ptr[1:])
+        at = np.zeros(len(event_ids), dtype=np.int64)
+        when = np.zeros(len(event_ids), dtype=bool)
+        for i, e in enumerate(event_ids):
+            event = events.get(e)
+            if event is not None and event.starts_at is not None:
+                at[i] = micros(event.starts_at)
+                when[i] = True
+
+        # direct pairs and their facts
         channels = list(self.channels)
         firsts, seconds, kinds, chans, times, dated, directions, offsets = [], [], [], [], [], [], [], []
         pending_keys: list[int] = []
-        for ev in items:
-            if ev.kind in (EvidenceKind.ATTENDED, EvidenceKind.CONNECTION):
-                return None
-            if not ev.person_b or ev.person_b == ev.person_a:
-                continue
-            a, b = index.get(ev.person_a), index.get(ev.person_b)
-            if a is None or b is None:
-                return None
+        for ev in direct:
+            a, b = index[ev.person_a], index[ev.person_b]
             lo, hi = (a, b) if a < b else (b, a)
             pending_keys.append(lo * n + hi)
-            code = KIND_CODE.get(ev.kind.value)
-            if code is None:
+            code = KIND_CODE.get(ev.kind.value, -1)
+            if code < 0:
                 continue  # the pair counts (mutual contacts), the fact does not
-            channel = ev.channel.value
-            if channel not in channels:
-                channels.append(channel)
+            if ev.channel.value not in channels:
+                channels.append(ev.channel.value)
             firsts.append(lo)
             seconds.append(hi)
             kinds.append(code)
-            chans.append(channel)
+            chans.append(ev.channel.value)
             times.append(micros(ev.at) if ev.at is not None else 0)
             dated.append(ev.at is not None)
-            forward = ev.person_a == self.ids[lo]
-            directions.append(0 if ev.direction == "mutual" else (1 if forward else 2))
+            directions.append(0 if ev.direction == "mutual" else (1 if ev.person_a < ev.person_b else 2))
             offset = ev.at.utcoffset() if ev.at is not None else None
             offsets.append(int(offset.total_seconds()) if offset is not None else 0)
-        old_keys = self.pair_keys
+        old_keys = moved[self.pair_a] * n + moved[self.pair_b]  # still sorted: ``moved`` keeps the order
+        new_fact_keys = np.asarray(firsts, dtype=np.int64) * n + np.asarray(seconds, dtype=np.int64)
+        if self._repeats_a_connection(old_keys, new_fact_keys, np.asarray(kinds, dtype=np.int8), chans):
+            return None
         keys = np.union1d(old_keys, np.asarray(pending_keys, dtype=np.int64))
         channels = sorted(channels)
         code_of = {c: i for i, c in enumerate(channels)}
         recode = np.asarray([code_of[c] for c in self.channels], dtype=np.int16)
-        fact_pair = np.concatenate([
-            np.searchsorted(keys, old_keys)[self.fact_pair],
-            np.searchsorted(keys, np.asarray(firsts, dtype=np.int64) * n + np.asarray(seconds, dtype=np.int64)),
-        ])
+        fact_pair = np.concatenate([np.searchsorted(keys, old_keys)[self.fact_pair], np.searchsorted(keys, new_fact_keys)])
         order = np.argsort(fact_pair, kind="stable")  # a pair's facts: the ones it had, then the new
-        pair_a, pair_b = keys // n, keys % n
-        rows = np.concatenate([pair_a, pair_b])
-        cols = np.concatenate([pair_b, pair_a])
+        pair_a, pair_b = keys // max(n, 1), keys % max(n, 1)
+        partner_ptr, partner, position = _csr(np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a]), n)
         which = np.concatenate([np.arange(len(keys), dtype=np.int64)] * 2)
-        partner_ptr, partner, position = _csr(rows, cols, n)
-        extended = replace(
+
+        # organizations as written: the old ones moved, the touched ones as they are now
+        labels = list(self.written_organizations)
+        label_of = {label: i for i, label in enumerate(labels)}
+        codes = np.full(n, -1, dtype=np.int64)
+        codes[moved] = self.written_organization
+        for person, organization in organizations.items():
+            at_person = index.get(person)
+            if at_person is None:
+                continue
+            if organization:
+                if organization not in label_of:
+                    label_of[organization] = len(labels)
+                    labels.append(organization)
+                codes[at_person] = label_of[organization]
+            else:
+                codes[at_person] = -1
+        written_names, written_organization, org_names, organization, org_ptr, org_people = _organization_columns(
+            labels, codes, self.max_organization_size)
+
+        grown = replace(
             self,
+            ids=ids, index=index, members=np.asarray(sorted(index[m] for m in members if m in index), dtype=np.int64),
+            event_ids=event_ids, event_size=sizes, event_at=at, event_dated=when,
+            person_events_ptr=pe_ptr, person_events=pe, event_people_ptr=ep_ptr, event_people=att_p,
+            organization_keys=org_names, organization=organization, organization_ptr=org_ptr, organization_people=org_people,
             pair_a=pair_a, pair_b=pair_b, partner_ptr=partner_ptr, partner=partner, partner_pair=which[position],
             mutual=np.zeros(len(keys), dtype=np.int64),
             fact_pair=fact_pair[order],
             fact_kind=np.concatenate([self.fact_kind, np.asarray(kinds, dtype=np.int8)])[order],
-            fact_channel=np.concatenate([recode[self.fact_channel] if len(self.fact_channel) else self.fact_channel,
+            fact_channel=np.concatenate([recode[self.fact_channel] if len(self.fact_channel) else self.fact_channel.astype(np.int16),
                                          np.asarray([code_of[c] for c in chans], dtype=np.int16)])[order],
             fact_at=np.concatenate([self.fact_at, np.asarray(times, dtype=np.int64)])[order],
             fact_dated=np.concatenate([self.fact_dated, np.asarray(dated, dtype=bool)])[order],
             fact_direction=np.concatenate([self.fact_direction, np.asarray(directions, dtype=np.int8)])[order],
             fact_offset=np.concatenate([self.fact_offset, np.asarray(offsets, dtype=np.int32)])[order],
-            channels=channels,
+            channels=channels, written_organizations=written_names, written_organization=written_organization,
         )
-        extended.mutual = extended._mutual_counts()
-        return extended
+        # no new pair (an attendee list): the same pairs, the same triangles
+        grown.mutual = self.mutual.copy() if len(keys) == len(old_keys) else grown._mutual_counts()
+        return grown
+
+    def _repeats_a_connection(self, old_keys: np.ndarray, keys: np.ndarray, kinds: np.ndarray, channels: list[str]) -> bool:
+        """Whether a new connection fact (pair ``keys``, ``kinds``, ``channels``) is on a pair and
+        channel that another new one or an old one (pairs ``old_keys``) already connects."""
+        connection = KIND_CODE["connection"]
+        new = [(int(k), c) for k, kind, c in zip(keys.tolist(), kinds.tolist(), channels) if kind == connection]
+        if len(set(new)) != len(new):
+            return True
+        if not new:
+            return False
+        wanted = np.asarray([k for k, _ in new], dtype=np.int64)
+        at = np.minimum(np.searchsorted(old_keys, wanted), max(len(old_keys) - 1, 0))
+        for (key, channel), pair, found in zip(new, at.tolist(), (old_keys[at] == wanted).tolist() if len(old_keys) else [False] * len(new)):
+            if not found:
+                continue
+            lo, hi = np.searchsorted(self.fact_pair, [pair, pair + 1])
+            if any(kind == connection and self.channels[c] == channel
+                   for kind, c in zip(self.fact_kind[lo:hi].tolist(), self.fact_channel[lo:hi].tolist())):
+                return True
+        return False
 
     @classmethod
     def from_store(
@@ -337,15 +468,15 @@ class EvidenceArrays:
         written = getattr(store, "organizations_of", lambda w: None)(workspace_id)
         if written is None:
             written = {p.id: p.organization for p in store.get_people(workspace_id, ids).values() if p.organization}
-        written = {pid: org for pid, org in written.items() if pid in index}
-        by_org: dict[str, list[str]] = {}
-        for person_id, organization in sorted(written.items()):
-            by_org.setdefault(normalise_organization(organization), []).append(person_id)
-        organization_key = {p: org for org, people in by_org.items() if org and len(people) <= max_organization_size for p in people}
-        org_names, organization = _label_codes(organization_key, index)
-        who = np.flatnonzero(organization >= 0)
-        org_ptr, org_people, _ = _csr(organization[who], who.astype(np.int64), len(org_names))
-        written_names, written_organization = _label_codes(written, index)
+        labels = sorted(set(written.values()))
+        label_of = {label: i for i, label in enumerate(labels)}
+        codes = np.full(n, -1, dtype=np.int64)
+        for person_id, organization in written.items():
+            person = index.get(person_id)
+            if person is not None:
+                codes[person] = label_of[organization]
+        written_names, written_organization, org_names, organization, org_ptr, org_people = _organization_columns(
+            labels, codes, max_organization_size)
 
         arrays = cls(
             ids, index, members_index, event_ids, sizes, at, when, pe_ptr, pe, ep_ptr, ep,
@@ -354,7 +485,7 @@ class EvidenceArrays:
             fact_pair[facts].astype(np.int64), kind[facts].copy(), channel_rank[np.frombuffer(chans, dtype=np.int16)[facts]],
             np.frombuffer(times, dtype=np.int64)[facts].copy(), np.frombuffer(dated, dtype=np.int8)[facts].astype(bool),
             np.frombuffer(directions, dtype=np.int8)[facts].copy(), np.frombuffer(offsets, dtype=np.int32)[facts].copy(),
-            channels, max_event_size, written_names, written_organization,
+            channels, max_event_size, written_names, written_organization, max_organization_size,
         )
         arrays.mutual = arrays._mutual_counts()
         return version, members, events, arrays

@@ -7,10 +7,11 @@ workspace's snapshot at its current data version:
 1. from memory, when this process built or loaded it already;
 2. else from ``<directory>/<store>-<workspace>.npz``, when the file's header names this store
    (``Store.store_id``), this workspace and this data version, and its checksum holds;
-3. else, when all that changed since the version in memory or in the file is direct evidence
-   added between people it holds (a logged interaction, an introduction's outcome: the store
-   says so, ``evidence_added_since``), by extending those arrays with the new rows
-   (``EvidenceArrays.with_evidence``);
+3. else, when all that changed since the version in memory or in the file is evidence and
+   records added, updated or merged (an import, a logged interaction, an introduction's
+   outcome: the store says so, ``changes_since``), by growing those arrays with the new rows
+   and the touched people's organizations (``EvidenceArrays.grown``): no row of the store is
+   read again;
 4. else by reading the store (``read_snapshot``: its evidence streamed into columns, never
    into per-pair Python objects; ``build_snapshot`` stays the reference the tests compare with).
 
@@ -78,6 +79,7 @@ def save_snapshot(path: Path, snap: Snapshot, arrays: EvidenceArrays, store_id: 
         "checksum": _checksum(values),
         "members": list(snap.members),
         "max_event_size": arrays.max_event_size,
+        "max_organization_size": arrays.max_organization_size,
         "events": [
             [e.id, e.name, e.starts_at.isoformat() if e.starts_at else None, e.kind, e.source_format]
             for e in (snap.events[i] for i in arrays.event_ids if i in snap.events)
@@ -118,7 +120,8 @@ def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int | N
     arrays = EvidenceArrays(
         ids=ids, index={person: i for i, person in enumerate(ids)}, event_ids=header["event_ids"],
         organization_keys=header["organization_keys"], channels=header["channels"],
-        written_organizations=header["written_organizations"], max_event_size=header["max_event_size"], **values,
+        written_organizations=header["written_organizations"], max_event_size=header["max_event_size"],
+        max_organization_size=header.get("max_organization_size", 100), **values,
     )
     events = {
         e[0]: Event(e[0], e[1], datetime.fromisoformat(e[2]) if e[2] else None, e[3], e[4]) for e in header["events"]
@@ -178,20 +181,35 @@ class EvidenceCache:
             return snap
 
     def _extended(self, base: Snapshot, workspace_id: str) -> Snapshot | None:
-        """``base`` extended with the evidence added since its version, when adding direct evidence
-        between people it holds is all that happened (a logged interaction, an introduction's
-        outcome); None otherwise (the store cannot tell, or something else changed)."""
+        """``base`` grown by what happened since its version, when that was only evidence and
+        records added, updated or merged (an import, a logged interaction: the store's
+        ``changes_since``); None otherwise (the store cannot tell, something else changed, or the
+        arrays cannot follow it: ``EvidenceArrays.grown``)."""
         from graphsvc.analytics.view import evidence_arrays
 
-        added = getattr(self.store, "evidence_added_since", None)
-        found = added(workspace_id, base.version) if added is not None else None
-        if found is None:
+        since = getattr(self.store, "changes_since", None)
+        changes = since(workspace_id, base.version) if since is not None else None
+        if changes is None:
             return None
-        version, items = found
-        arrays = evidence_arrays(base).with_evidence(items)
-        if arrays is None:
+        arrays = evidence_arrays(base)
+        members = tuple(self.store.member_ids(workspace_id))
+        if not changes.evidence and not changes.records and members == tuple(base.members):
+            return ArraySnapshot.of(arrays, workspace_id, changes.version, base.members, dict(base.events))
+        # the organization of everyone touched, and of everyone the arrays will hold for the first time
+        index = arrays.index
+        arriving = {p for ev in changes.evidence for p in (ev.person_a, ev.person_b) if p and p not in index}
+        touched = sorted(changes.records | arriving | {m for m in members if m not in index})
+        read = getattr(self.store, "organizations_of", None)
+        written = read(workspace_id, touched) if read is not None else None
+        if written is None:
+            written = {pid: p.organization for pid, p in self.store.get_people(workspace_id, touched).items()}
+        organizations = {person: written.get(person) for person in touched}
+        event_ids = set(arrays.event_ids).union(ev.event_id for ev in changes.evidence if ev.event_id)
+        events = self.store.get_events(workspace_id, sorted(event_ids))
+        grown = arrays.grown(changes.evidence, organizations, changes.absorbed, members, events)
+        if grown is None:
             return None
-        return ArraySnapshot.of(arrays, workspace_id, version, base.members, dict(base.events))
+        return ArraySnapshot.of(grown, workspace_id, changes.version, members, events)
 
 
 # ---------------------------------------------------------------------------------------------

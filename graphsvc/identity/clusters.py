@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from graphsvc.model import Evidence, EvidenceKind, Person, Sighting, stable_id
-from graphsvc.store.protocol import Store
+from graphsvc.store.protocol import DataChanges, Store
 
 
 @dataclass(frozen=True)
@@ -126,15 +126,18 @@ class ClusteredStore:
         return found
 
     # people -----------------------------------------------------------------------------------
-    def organizations_of(self, workspace_id: str) -> dict[str, str] | None:
-        """Person id -> organization, for everyone with one, as ``get_people`` would combine it
-        (the survivor's, else the first of its other records'), without building any person.
-        None when the wrapped store cannot read the column alone."""
+    def organizations_of(self, workspace_id: str, ids: Iterable[str] | None = None) -> dict[str, str] | None:
+        """Person id -> organization, for everyone (of ``ids``) with one, as ``get_people`` would
+        combine it (the survivor's, else the first of its other records'), without building any
+        person. None when the wrapped store cannot read the column alone."""
         read = getattr(self.raw, "organizations_of", None)
         if read is None:
             return None
-        by_record: dict[str, str] = read(workspace_id)
         clusters = self.clusters(workspace_id)
+        if ids is None:
+            by_record: dict[str, str] = read(workspace_id)
+        else:
+            by_record = read(workspace_id, [r for person in set(ids) for r in clusters.records_of(person)])
         found: dict[str, str] = {}
         borrowed: dict[str, tuple[str, str]] = {}  # person -> (record, organization) of a non-survivor
         for record, organization in by_record.items():
@@ -192,26 +195,31 @@ class ClusteredStore:
         return sorted({clusters.canonical(m) for m in self.raw.member_ids(workspace_id)})
 
     # evidence -----------------------------------------------------------------------------------
-    def evidence_added_since(self, workspace_id: str, version: int) -> tuple[int, list[Evidence]] | None:
-        """The wrapped store's ``evidence_added_since``, its records seen as people: only evidence
-        was added, so the merges are those of ``version`` (a merge is a change of its own)."""
-        added = getattr(self.raw, "evidence_added_since", None)
-        found = added(workspace_id, version) if added is not None else None
+    def changes_since(self, workspace_id: str, version: int) -> DataChanges | None:
+        """The wrapped store's ``changes_since``, its records seen as people (as ``iter_evidence``
+        sees them): the evidence between people, the records touched as the people they are part
+        of now, and which of them were merged away."""
+        since = getattr(self.raw, "changes_since", None)
+        found = since(workspace_id, version) if since is not None else None
         if found is None:
             return None
-        current, items = found
         clusters = self.clusters(workspace_id)
-        if not clusters.survivor_of:
-            return current, items
         canonical = clusters.canonical
         seen = []
-        for ev in items:
+        for ev in found.evidence:
             a = canonical(ev.person_a)
             b = canonical(ev.person_b) if ev.person_b else None
             if b is not None and a == b:
                 continue  # evidence between two records of the same person says nothing
-            seen.append(replace(ev, person_a=a, person_b=b) if (a, b) != (ev.person_a, ev.person_b) else ev)
-        return current, seen
+            if (a, b) != (ev.person_a, ev.person_b):
+                ev = replace(ev, person_a=a, person_b=b)
+                if ev.kind is EvidenceKind.CONNECTION:
+                    ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
+            seen.append(ev)
+        records = found.records | found.absorbed
+        return DataChanges(
+            found.version, seen, frozenset(canonical(r) for r in records), frozenset(r for r in records if canonical(r) != r)
+        )
 
     def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:
         clusters = self.clusters(workspace_id)

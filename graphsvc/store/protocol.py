@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from graphsvc.model import Event, Evidence, ImportJob, IntroRequest, Person, Reject, Sighting, Token, Workspace
+
+
+class DataChanges(NamedTuple):
+    """What changed after a data version, when that was only evidence and records added, records
+    updated and records merged (``Store.changes_since``): an import, a logged interaction."""
+
+    version: int  #: the current data version
+    evidence: list[Evidence]  #: the evidence added, in the store's order
+    records: frozenset[str]  #: records added, updated, merged or merged into (as people: the people they are part of)
+    absorbed: frozenset[str] = frozenset()  #: of those, records now part of another person
 
 
 class Store(Protocol):
@@ -76,9 +86,9 @@ class Store(Protocol):
         """An identity of this database that a new (or recreated) database never shares."""
         ...
 
-    # Optional: ``evidence_added_since(workspace_id, version) -> (current version, [Evidence]) | None``,
-    # the evidence added after ``version`` when adding evidence is all that changed since (the
-    # analytics then extend their arrays instead of re-reading everything; SQLiteStore has it).
+    # Optional: ``changes_since(workspace_id, version) -> DataChanges | None``, what changed after
+    # ``version`` when that was only evidence and records added, updated or merged (the analytics
+    # then extend their arrays instead of re-reading everything; SQLiteStore has it).
 
     def data_version(self, workspace_id: str) -> int:
         """Changes whenever the workspace's people or evidence change (for snapshot caching)."""

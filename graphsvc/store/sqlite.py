@@ -33,6 +33,7 @@ from graphsvc.model import (
     stable_id,
 )
 from graphsvc.store.intro_rows import intro_request, path_json, transitions_json
+from graphsvc.store.protocol import DataChanges
 from graphsvc.store.search import (
     MIN_INDEXED, folded_search, like_pattern, record_text, record_text_json, search_variants, trigram_phrase,
 )
@@ -185,10 +186,16 @@ MIGRATIONS: list[str] = [
     #     evidence row it added (``evidence_from``), one that changed nothing the analytics' arrays
     #     hold 0 (a do-not-ask mark, an intro request's step), any other change NULL; the analytics extend
     #     their evidence arrays with those rows instead of rebuilding them
-    #     (``evidence_added_since``, graphsvc/analytics/evidence_cache.py)
+    #     (``changes_since``, graphsvc/analytics/evidence_cache.py)
     """
     CREATE TABLE data_changes (workspace_id TEXT NOT NULL, version INTEGER NOT NULL, evidence_from INTEGER,
         PRIMARY KEY (workspace_id, version)) WITHOUT ROWID;
+    """,
+    # 15: what an import changes of people, so the arrays follow it too: records added from a
+    #     ``persons`` row on (``people_from``), records updated or merged (``people``, JSON ids)
+    """
+    ALTER TABLE data_changes ADD COLUMN people_from INTEGER;
+    ALTER TABLE data_changes ADD COLUMN people TEXT;
     """,
 ]
 
@@ -301,18 +308,23 @@ class SQLiteStore:
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
-    def _bump(self, workspace_id: str, evidence_from: int | None = None) -> None:
-        """A new data version; ``evidence_from``: it only added evidence, from that row on
-        (``NO_EVIDENCE_CHANGE``: it changed nothing the evidence arrays hold, e.g. a do-not-ask
-        mark or an intro request's step; None: anything else)."""
+    def _bump(
+        self, workspace_id: str, evidence_from: int | None = None, *, people_from: int | None = None, people: Iterable[str] = ()
+    ) -> None:
+        """A new data version, and what it changed (``changes_since`` reads it back): only added
+        evidence, from that row on (``evidence_from``; ``NO_EVIDENCE_CHANGE``: nothing the
+        evidence arrays hold, e.g. a do-not-ask mark or an intro request's step); only added
+        records, from that ``persons`` row on (``people_from``); only updated or merged these
+        records (``people``). Nothing given: anything else."""
         db = self._db
         db.execute(
             "INSERT INTO data_versions VALUES (?, 1) ON CONFLICT(workspace_id) DO UPDATE SET version = version + 1",
             (workspace_id,),
         )
+        touched = sorted(set(people))
         db.execute(
-            "INSERT OR REPLACE INTO data_changes SELECT workspace_id, version, ? FROM data_versions WHERE workspace_id = ?",
-            (evidence_from, workspace_id),
+            "INSERT OR REPLACE INTO data_changes SELECT workspace_id, version, ?, ?, ? FROM data_versions WHERE workspace_id = ?",
+            (evidence_from, people_from, json.dumps(touched) if touched else None, workspace_id),
         )
         # the log only needs to reach back as far as an evidence file can be behind
         db.execute(
@@ -367,9 +379,12 @@ class SQLiteStore:
         query = f"SELECT {self._PERSON_COLUMNS} FROM persons WHERE workspace_id = ? AND id IN ({{marks}})"
         return {row[0]: self._person(row, members) for row in self._rows_for(query, workspace_id, wanted)}
 
-    def organizations_of(self, workspace_id: str) -> dict[str, str]:
-        """Record id -> organization as written, for every record that has one (one column read:
-        the analytics core needs nothing else of 40,000 people)."""
+    def organizations_of(self, workspace_id: str, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Record id -> organization as written, for every record (of ``ids``) that has one (one
+        column read: the analytics core needs nothing else of 40,000 people)."""
+        if ids is not None:
+            query = "SELECT id, organization FROM persons WHERE workspace_id = ? AND organization != '' AND id IN ({marks})"
+            return dict(self._rows_for(query, workspace_id, sorted(set(ids))))
         rows = self._db.execute("SELECT id, organization FROM persons WHERE workspace_id = ? AND organization != ''", (workspace_id,))
         return dict(rows.fetchall())
 
@@ -506,11 +521,16 @@ class SQLiteStore:
             )
             self._db.execute("INSERT INTO person_search_index (rowid, text) SELECT id, text FROM person_search WHERE id > ?", (last,))
 
+    def _next_person_row(self) -> int:
+        # rows get rowids above the largest one (as evidence rows do: see add_evidence)
+        return int(self._db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM persons").fetchone()[0])
+
     def add_person(self, workspace_id: str, person: Person) -> None:
         with self.atomic():  # the person and its search text, or neither
+            first = self._next_person_row()
             self._db.execute("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", self._person_args(workspace_id, person))
             self._index_for_search([self._search_args(workspace_id, person)])
-            self._bump(workspace_id)
+            self._bump(workspace_id, people_from=first)
 
     def add_people(self, workspace_id: str, people: Iterable[Person]) -> None:
         # in key order (as every bulk insert here): ids are hashes, and a batch inserted in order
@@ -519,9 +539,10 @@ class SQLiteStore:
         rows = sorted((self._person_args(workspace_id, person) for person in people), key=itemgetter(1))
         if rows:
             with self.atomic():  # the people and their search text, or neither
+                first = self._next_person_row()
                 self._db.executemany("INSERT INTO persons VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
                 self._index_for_search(sorted(self._search_args(workspace_id, person) for person in people))
-                self._bump(workspace_id)
+                self._bump(workspace_id, people_from=first)
 
     def update_person(self, workspace_id: str, person: Person) -> None:
         args = self._person_args(workspace_id, person)
@@ -535,7 +556,7 @@ class SQLiteStore:
             "UPDATE person_search SET text = ? WHERE workspace_id = ? AND person_id = ? AND text != ?",
             (text, workspace, person_id, text),
         )
-        self._bump(workspace_id)
+        self._bump(workspace_id, people=[person.id])
 
     def add_key(self, workspace_id: str, kind: str, value: str, person_id: str) -> bool:
         cur = self._db.execute(
@@ -627,9 +648,10 @@ class SQLiteStore:
             self._bump(workspace_id, evidence_from=first)
         return max(cur.rowcount, 0)
 
-    def evidence_added_since(self, workspace_id: str, version: int) -> tuple[int, list[Evidence]] | None:
-        """(the current data version, the evidence added after ``version``) when adding evidence is
-        all that changed since; None when anything else changed (or the log does not reach back)."""
+    def changes_since(self, workspace_id: str, version: int) -> DataChanges | None:
+        """What changed after ``version`` when it was only evidence added and records added,
+        updated or merged (an import, a logged interaction); None when anything else changed
+        (or the log does not reach back)."""
         db = self._db
         own = not self._local.depth
         if own:
@@ -639,19 +661,26 @@ class SQLiteStore:
             if version > current:
                 return None
             changes = db.execute(
-                "SELECT evidence_from FROM data_changes WHERE workspace_id = ? AND version > ?", (workspace_id, version)
+                "SELECT evidence_from, people_from, people FROM data_changes WHERE workspace_id = ? AND version > ?",
+                (workspace_id, version),
             ).fetchall()
-            if len(changes) != current - version or any(row[0] is None for row in changes):
+            if len(changes) != current - version or any(row == (None, None, None) for row in changes):
                 return None
-            added = [row[0] for row in changes if row[0] != NO_EVIDENCE_CHANGE]
-            if not added:
-                return current, []
-            rows = db.execute(
-                "SELECT id, kind, channel, person_a, person_b, event_id, at, job_id, direction FROM evidence "
-                "WHERE rowid >= ? AND workspace_id = ? ORDER BY id",
-                (min(added), workspace_id),
-            ).fetchall()
-            return current, [Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8]) for r in rows]
+            evidence: list[Evidence] = []
+            added = [row[0] for row in changes if row[0] is not None and row[0] != NO_EVIDENCE_CHANGE]
+            if added:
+                rows = db.execute(
+                    "SELECT id, kind, channel, person_a, person_b, event_id, at, job_id, direction FROM evidence "
+                    "WHERE rowid >= ? AND workspace_id = ? ORDER BY id",
+                    (min(added), workspace_id),
+                ).fetchall()
+                evidence = [Evidence(r[0], EvidenceKind(r[1]), Channel(r[2]), r[3], r[4], r[5], _dt(r[6]), r[7], r[8]) for r in rows]
+            records = {person for row in changes if row[2] for person in json.loads(row[2])}
+            people_from = [row[1] for row in changes if row[1] is not None]
+            if people_from:
+                rows = db.execute("SELECT id FROM persons WHERE rowid >= ? AND workspace_id = ?", (min(people_from), workspace_id))
+                records.update(r[0] for r in rows)
+            return DataChanges(current, evidence, frozenset(records))
         finally:
             if own:
                 db.execute("COMMIT")
@@ -806,7 +835,8 @@ class SQLiteStore:
             )
         if ids:
             self._local.merges_written += 1
-            self._bump(workspace_id)
+            # a release (no survivor) makes people of records the arrays never held: a rebuild
+            self._bump(workspace_id, people=[*ids, survivor] if survivor is not None else ())
 
     def add_distinct(self, workspace_id: str, a: str, b: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO distinct_people VALUES (?, ?, ?)", (workspace_id, *sorted((a, b))))

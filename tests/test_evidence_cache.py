@@ -369,34 +369,113 @@ def test_an_import_grows_the_arrays_instead_of_rereading_the_store(
     assert service.snapshots.snapshot(ws).version == grown.version and rebuilds == []
 
 
-def test_merging_a_new_record_grows_and_merging_people_held_rebuilds(
-    imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _merge(service: Graphsvc, ws: str, a: str, b: str) -> None:
+    """``merge_people``, also of two people with different single-valued accounts (which it
+    refuses): these tests merge whom they like."""
+    from graphsvc.identity import merging
+
+    real = merging.score
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(merging, "score", lambda x, y: replace(real(x, y), conflict=""))
+        service.merge_people(ws, a, b)
+
+
+def _person_named(service: Graphsvc, ws: str, people: object, name: str) -> str:
+    return next(p for p in sorted(people) if (found := service.store.get_people(ws, [p]).get(p)) and found.display_name == name)  # type: ignore[call-overload]
+
+
+def test_merges_grow_the_arrays(imported: tuple[Graphsvc, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new record merged into someone known, then two people the arrays hold merged (a shared
+    event counted once, their pairs moved onto the survivor): grown, as a rebuild reads them."""
     service, ws = imported
     first = service.snapshots.snapshot(ws)
     rebuilds = _rebuilds(monkeypatch)
     sheet = _sheet(tmp_path / "dinner.csv", [("T. Voss", "tvoss@home.example", "Initech Holdings"), ("Guest Three", "g3@home.example", "")])
     service.import_file(ws, sheet, options=ImportOptions(event_name="Dinner", event_date="2026-10-05", event_kind="dinner"))
-    new_records = sorted(set(build_snapshot(service.store, ws).people) - set(first.people))
-    assert new_records, "the import made new records"
-    held = sorted(p for p in first.people if p not in service.store.member_ids(ws))
-    target = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Tara Voss")
-    newcomer = next(p for p in new_records if service.store.get_people(ws, [p]).get(p) and service.store.get_people(ws, [p])[p].display_name == "T. Voss")
-    service.merge_people(ws, target, newcomer)  # a record the arrays never held joins someone they hold
+    new_records = set(build_snapshot(service.store, ws).people) - set(first.people)
+    target = _person_named(service, ws, first.people, "Tara Voss")
+    newcomer = _person_named(service, ws, new_records, "T. Voss")
+    _merge(service, ws, target, newcomer)  # a record the arrays never held joins someone they hold
     grown = service.snapshots.snapshot(ws)
     assert rebuilds == []
-    rebuilt = build_snapshot(service.store, ws)
     assert newcomer not in grown.people and target in grown.people
+    rebuilt = build_snapshot(service.store, ws)
     assert _same_answers(grown) == _same_answers(rebuilt)
     _same_arrays(grown.derived["arrays"], evidence_arrays(rebuilt))
-    # two people the arrays hold become one: their places close up, which is a rebuild
-    guest = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Workshop Guest5")
-    other = next(p for p in held if service.store.get_people(ws, [p])[p].display_name == "Workshop Guest6")
-    monkeypatch.setattr("graphsvc.identity.merging.score", lambda a, b: type("R", (), {"conflict": None})())
-    service.merge_people(ws, guest, other)
+    # two people the arrays hold, both at the workshop, one of them with a call and a message
+    five = _person_named(service, ws, first.people, "Workshop Guest5")
+    six = _person_named(service, ws, first.people, "Workshop Guest6")
+    service.record_interaction(ws, six, "call", at=AS_OF)
+    service.record_interaction(ws, six, "message", at=AS_OF, member=None)
+    held = service.snapshots.snapshot(ws)
+    _merge(service, ws, five, six)
     after = service.snapshots.snapshot(ws)
-    assert rebuilds == [ws] and other not in after.people
-    assert _same_answers(after) == _same_answers(build_snapshot(service.store, ws))
+    assert rebuilds == []
+    assert six not in after.people and len(after.people) == len(held.people) - 1
+    rebuilt = build_snapshot(service.store, ws)
+    assert _same_answers(after) == _same_answers(rebuilt)
+    _same_arrays(after.derived["arrays"], evidence_arrays(rebuilt))
+
+
+def test_merges_the_arrays_cannot_follow_rebuild(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    # both connected to the owner on LinkedIn: which connection the store keeps is its key's
+    ada = _person_named(service, ws, first.people, "Ada Quinn")
+    bruno = _person_named(service, ws, first.people, "Bruno Silva")
+    _merge(service, ws, ada, bruno)
+    merged = service.snapshots.snapshot(ws)
+    assert rebuilds == [ws]
+    assert _same_answers(merged) == _same_answers(build_snapshot(service.store, ws))
+    # two people whose only evidence is with each other: merged, nobody is left to read
+    from graphsvc.model import Channel, Evidence, EvidenceKind, Person, stable_id
+
+    one, two = stable_id("p", ws, "only-one"), stable_id("p", ws, "only-two")
+    with service.store.atomic():
+        service.raw_store.add_people(ws, [Person(one, "Only One", organization="Solo Ltd"), Person(two, "Only Two")])
+        service.raw_store.add_evidence(ws, [Evidence(stable_id("ev", ws, "only"), EvidenceKind.INTRODUCTION, Channel.MANUAL,
+                                                     one, two, None, AS_OF, "test", "mutual")])
+    assert {one, two} <= set(service.snapshots.snapshot(ws).people) and rebuilds == [ws]  # grown: two people arrive
+    with service.store.atomic():
+        service.raw_store.set_merged_into(ws, [two], one)
+    alone = service.snapshots.snapshot(ws)
+    assert rebuilds == [ws, ws] and one not in alone.people and two not in alone.people
+    assert _same_answers(alone) == _same_answers(build_snapshot(service.store, ws))
+
+
+def test_random_merges_grow_exactly_as_a_rebuild_reads_them(imported: tuple[Graphsvc, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Directed interactions among a dozen people, then merges of random pairs of them (pairs
+    swap ends, meet, vanish): each merge's grown arrays equal a rebuild's, column for column."""
+    import random
+
+    from graphsvc.model import Channel, Evidence, EvidenceKind, stable_id
+
+    service, ws = imported
+    first = service.snapshots.snapshot(ws)
+    rng = random.Random(5)
+    member = service.store.member_ids(ws)[0]
+    crowd = rng.sample(sorted(p for p in first.people if p != member), 12)
+    kinds = [EvidenceKind.MESSAGE, EvidenceKind.CALL, EvidenceKind.MEETING, EvidenceKind.FOLLOW, EvidenceKind.ENDORSEMENT]
+    items = []
+    for i in range(60):
+        a, b = rng.sample(crowd + [member], 2)
+        at = datetime(2026, rng.randint(1, 10), rng.randint(1, 28), tzinfo=timezone.utc)
+        items.append(Evidence(stable_id("ev", ws, "merges", str(i)), rng.choice(kinds), rng.choice([Channel.EMAIL, Channel.X]),
+                              a, b, None, at, "test", rng.choice(["mutual", "forward"])))
+    with service.store.atomic():
+        service.store.add_evidence(ws, items)
+    service.snapshots.snapshot(ws)
+    rebuilds = _rebuilds(monkeypatch)
+    for round_ in range(5):
+        a, b = rng.sample(crowd, 2)
+        crowd.remove(b)
+        _merge(service, ws, a, b)
+        grown = service.snapshots.snapshot(ws)
+        assert rebuilds == [], f"merge {round_} rebuilt"
+        rebuilt = build_snapshot(service.store, ws)
+        assert _same_answers(grown) == _same_answers(rebuilt)
+        _same_arrays(grown.derived["arrays"], evidence_arrays(rebuilt))
 
 
 def test_random_imports_grow_exactly_as_a_rebuild_reads_them(

@@ -214,28 +214,28 @@ class EvidenceArrays:
         self,
         evidence: Iterable[Evidence],
         organizations: Mapping[str, str | None],
-        absorbed: Iterable[str],
+        absorbed: Mapping[str, str],
         members: Iterable[str],
         events: Mapping[str, Event],
     ) -> "EvidenceArrays | None":
-        """These arrays with what an import or a logged interaction added since they were read:
-        ``evidence`` added (between people, as ``from_store`` reads it), the organization as
+        """These arrays with what imports, logged interactions and merges did since they were
+        read: ``evidence`` added (between people, as ``from_store`` reads it), records merged
+        into others (``absorbed``: record -> the person it is part of now), the organization as
         written now of every person a change touched (records added, updated or merged into
         them), the workspace's ``members`` and its ``events`` now. The arrays ``from_store``
         would read, in time that grows with the evidence added and the columns' length (no
-        row of the store is read again), except that a pair's new facts follow its old ones.
+        row of the store is read again), except that a pair's facts may come in another order.
 
-        None when the change is not an extension: someone these arrays hold was merged away
-        (``absorbed``), or a connection repeats a pair and channel already connected (between
-        merged records the store keeps one per pair and channel, by its key: a rebuild knows
-        which)."""
+        None when that cannot be told from the arrays: two connections on one pair and channel
+        (the store keeps one per pair and channel between merged records, by its key: a rebuild
+        knows which), or a person left with no evidence by a merge (a rebuild drops them)."""
         old_ids, old_index = self.ids, self.index
-        if any(record in old_index for record in absorbed):
-            return None
+        gone = {record: person for record, person in absorbed.items() if record in old_index}
         members = list(members)
         attended: list[tuple[str, str]] = []
         direct: list[Evidence] = []
         arriving = {m for m in members if m not in old_index}
+        arriving.update(p for p in gone.values() if p not in old_index)
         for ev in evidence:
             if ev.kind is EvidenceKind.ATTENDED:
                 if ev.event_id:
@@ -248,8 +248,13 @@ class EvidenceArrays:
             direct.append(ev)
             arriving.update(p for p in (ev.person_a, ev.person_b) if p not in old_index)
 
-        # people: the new ones take their places in id order; everyone else moves up past them
-        if arriving:
+        # people: the new ones take their places in id order, everyone else moves past them; a
+        # record merged away moves onto the person it is part of
+        if gone:
+            ids = sorted([p for p in old_ids if p not in gone] + sorted(arriving))
+            index = {person: i for i, person in enumerate(ids)}
+            moved = np.fromiter((index[gone.get(p, p)] for p in old_ids), dtype=np.int64, count=len(old_ids))
+        elif arriving:
             added = sorted(arriving)
             ids = sorted(old_ids + added)  # two sorted runs: one merge
             index = {person: i for i, person in enumerate(ids)}
@@ -303,15 +308,30 @@ class EvidenceArrays:
             directions.append(0 if ev.direction == "mutual" else (1 if ev.person_a < ev.person_b else 2))
             offset = ev.at.utcoffset() if ev.at is not None else None
             offsets.append(int(offset.total_seconds()) if offset is not None else 0)
-        old_keys = moved[self.pair_a] * n + moved[self.pair_b]  # still sorted: ``moved`` keeps the order
+        # the old pairs where their people are now: a pair of two records of one person is gone
+        # with its facts, a pair whose people swapped order turns its facts' directions round,
+        # two pairs onto one person meet
+        first_end, second_end = moved[self.pair_a], moved[self.pair_b]
+        swapped = first_end > second_end
+        old_keys = np.minimum(first_end, second_end) * n + np.maximum(first_end, second_end)
+        kept = first_end != second_end
+        kept_facts = kept[self.fact_pair]
+        old_direction = self.fact_direction
+        if swapped.any():
+            turn = swapped[self.fact_pair] & (old_direction > 0)
+            old_direction = np.where(turn, 3 - old_direction, old_direction).astype(np.int8)
         new_fact_keys = np.asarray(firsts, dtype=np.int64) * n + np.asarray(seconds, dtype=np.int64)
-        if self._repeats_a_connection(old_keys, new_fact_keys, np.asarray(kinds, dtype=np.int8), chans):
-            return None
-        keys = np.union1d(old_keys, np.asarray(pending_keys, dtype=np.int64))
+        keys = np.union1d(old_keys[kept], np.asarray(pending_keys, dtype=np.int64))
         channels = sorted(channels)
         code_of = {c: i for i, c in enumerate(channels)}
         recode = np.asarray([code_of[c] for c in self.channels], dtype=np.int16)
-        fact_pair = np.concatenate([np.searchsorted(keys, old_keys)[self.fact_pair], np.searchsorted(keys, new_fact_keys)])
+        fact_pair = np.concatenate([np.searchsorted(keys, old_keys[self.fact_pair[kept_facts]]), np.searchsorted(keys, new_fact_keys)])
+        fact_kind = np.concatenate([self.fact_kind[kept_facts], np.asarray(kinds, dtype=np.int8)])
+        fact_channel = np.concatenate([recode[self.fact_channel[kept_facts]], np.asarray([code_of[c] for c in chans], dtype=np.int16)])
+        connection = fact_kind == KIND_CODE["connection"]
+        connected = fact_pair[connection] * max(len(channels), 1) + fact_channel[connection]
+        if len(np.unique(connected)) != len(connected):
+            return None  # two connections on one pair and channel: which one the store keeps is its key's
         order = np.argsort(fact_pair, kind="stable")  # a pair's facts: the ones it had, then the new
         pair_a, pair_b = keys // max(n, 1), keys % max(n, 1)
         partner_ptr, partner, position = _csr(np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a]), n)
@@ -345,38 +365,24 @@ class EvidenceArrays:
             pair_a=pair_a, pair_b=pair_b, partner_ptr=partner_ptr, partner=partner, partner_pair=which[position],
             mutual=np.zeros(len(keys), dtype=np.int64),
             fact_pair=fact_pair[order],
-            fact_kind=np.concatenate([self.fact_kind, np.asarray(kinds, dtype=np.int8)])[order],
-            fact_channel=np.concatenate([recode[self.fact_channel] if len(self.fact_channel) else self.fact_channel.astype(np.int16),
-                                         np.asarray([code_of[c] for c in chans], dtype=np.int16)])[order],
-            fact_at=np.concatenate([self.fact_at, np.asarray(times, dtype=np.int64)])[order],
-            fact_dated=np.concatenate([self.fact_dated, np.asarray(dated, dtype=bool)])[order],
-            fact_direction=np.concatenate([self.fact_direction, np.asarray(directions, dtype=np.int8)])[order],
-            fact_offset=np.concatenate([self.fact_offset, np.asarray(offsets, dtype=np.int32)])[order],
+            fact_kind=fact_kind[order],
+            fact_channel=fact_channel[order],
+            fact_at=np.concatenate([self.fact_at[kept_facts], np.asarray(times, dtype=np.int64)])[order],
+            fact_dated=np.concatenate([self.fact_dated[kept_facts], np.asarray(dated, dtype=bool)])[order],
+            fact_direction=np.concatenate([old_direction[kept_facts], np.asarray(directions, dtype=np.int8)])[order],
+            fact_offset=np.concatenate([self.fact_offset[kept_facts], np.asarray(offsets, dtype=np.int32)])[order],
             channels=channels, written_organizations=written_names, written_organization=written_organization,
         )
-        # no new pair (an attendee list): the same pairs, the same triangles
-        grown.mutual = self.mutual.copy() if len(keys) == len(old_keys) else grown._mutual_counts()
+        if gone:
+            # a person whose evidence was all with records now theirs has none left: not a person a rebuild reads
+            member_set = {index[m] for m in members if m in index}
+            for person in {index[p] for p in gone.values()}:
+                if pe_ptr[person + 1] == pe_ptr[person] and partner_ptr[person + 1] == partner_ptr[person] and person not in member_set:
+                    return None
+        # no pair added or moved (an attendee list): the same pairs, the same triangles
+        same_pairs = not gone and len(keys) == len(old_keys)
+        grown.mutual = self.mutual.copy() if same_pairs else grown._mutual_counts()
         return grown
-
-    def _repeats_a_connection(self, old_keys: np.ndarray, keys: np.ndarray, kinds: np.ndarray, channels: list[str]) -> bool:
-        """Whether a new connection fact (pair ``keys``, ``kinds``, ``channels``) is on a pair and
-        channel that another new one or an old one (pairs ``old_keys``) already connects."""
-        connection = KIND_CODE["connection"]
-        new = [(int(k), c) for k, kind, c in zip(keys.tolist(), kinds.tolist(), channels) if kind == connection]
-        if len(set(new)) != len(new):
-            return True
-        if not new:
-            return False
-        wanted = np.asarray([k for k, _ in new], dtype=np.int64)
-        at = np.minimum(np.searchsorted(old_keys, wanted), max(len(old_keys) - 1, 0))
-        for (key, channel), pair, found in zip(new, at.tolist(), (old_keys[at] == wanted).tolist() if len(old_keys) else [False] * len(new)):
-            if not found:
-                continue
-            lo, hi = np.searchsorted(self.fact_pair, [pair, pair + 1])
-            if any(kind == connection and self.channels[c] == channel
-                   for kind, c in zip(self.fact_kind[lo:hi].tolist(), self.fact_channel[lo:hi].tolist())):
-                return True
-        return False
 
     @classmethod
     def from_store(

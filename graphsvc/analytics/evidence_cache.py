@@ -96,9 +96,12 @@ def save_snapshot(path: Path, snap: Snapshot, arrays: EvidenceArrays, store_id: 
         temporary.unlink(missing_ok=True)
 
 
-def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int | None = None) -> Snapshot | None:
+def load_snapshot(
+    path: Path, store_id: str, workspace_id: str, version: int | None = None, *, newer_than: int = -1
+) -> Snapshot | None:
     """The snapshot saved in ``path`` if it is this store's and workspace's, of data version
-    ``version`` (any, when None: the caller may extend an older one), and intact; None otherwise
+    ``version`` (any, when None: the caller may extend an older one) and newer than
+    ``newer_than`` (an older one is not read past its header), and intact; None otherwise
     (missing, stale, another format, truncated or corrupt)."""
     try:
         with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
@@ -106,6 +109,8 @@ def load_snapshot(path: Path, store_id: str, workspace_id: str, version: int | N
             if (header.get("format"), header.get("store"), header.get("workspace")) != (FORMAT, store_id, workspace_id):
                 return None
             if version is not None and header.get("version") != version:
+                return None
+            if not isinstance(header.get("version"), int) or header["version"] <= newer_than:
                 return None
             values = {name: data[name] for name in _ARRAYS}
     except FileNotFoundError:
@@ -163,7 +168,8 @@ class EvidenceCache:
                 return cached
             path = self.path(workspace_id)
             # the file may be newer than memory (another process, e.g. `graphsvc import`, wrote it)
-            saved = load_snapshot(path, self._store_id or "", workspace_id) if path is not None else None
+            known = cached.version if cached is not None and cached.version <= version else -1
+            saved = load_snapshot(path, self._store_id or "", workspace_id, newer_than=known) if path is not None else None
             if saved is not None and saved.version == version:
                 self._snapshots[workspace_id] = saved
                 return saved

@@ -198,7 +198,7 @@ class ClusteredStore:
     def changes_since(self, workspace_id: str, version: int) -> DataChanges | None:
         """The wrapped store's ``changes_since``, its records seen as people (as ``iter_evidence``
         sees them): the evidence between people, the records touched as the people they are part
-        of now, and which of them were merged away."""
+        of now, and which of them were merged away, into whom."""
         since = getattr(self.raw, "changes_since", None)
         found = since(workspace_id, version) if since is not None else None
         if found is None:
@@ -216,9 +216,9 @@ class ClusteredStore:
                 if ev.kind is EvidenceKind.CONNECTION:
                     ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
             seen.append(ev)
-        records = found.records | found.absorbed
+        records = found.records | set(found.absorbed)
         return DataChanges(
-            found.version, seen, frozenset(canonical(r) for r in records), frozenset(r for r in records if canonical(r) != r)
+            found.version, seen, frozenset(canonical(r) for r in records), {r: canonical(r) for r in records if canonical(r) != r}
         )
 
     def iter_evidence(self, workspace_id: str) -> Iterator[Evidence]:

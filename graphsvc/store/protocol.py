@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, NamedTuple, Protocol
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Protocol
 
 from graphsvc.model import Event, Evidence, ImportJob, IntroRequest, Person, Reject, Sighting, Token, Workspace
 
@@ -20,7 +21,7 @@ class DataChanges(NamedTuple):
     version: int  #: the current data version
     evidence: list[Evidence]  #: the evidence added, in the store's order
     records: frozenset[str]  #: records added, updated, merged or merged into (as people: the people they are part of)
-    absorbed: frozenset[str] = frozenset()  #: of those, records now part of another person
+    absorbed: Mapping[str, str] = MappingProxyType({})  #: of those, records now part of another person -> that person
 
 
 class Store(Protocol):

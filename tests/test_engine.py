@@ -195,6 +195,27 @@ def test_connects_is_whether_the_search_finds_any_path(seed, n, p, max_hops, sou
     assert bool(brute_force_plain(graph, sources, target, 1, max_hops, avoid)) is found  # detours never empty an answer
 
 
+def test_connects_goes_around_the_avoided_the_sources_and_the_targets() -> None:
+    """The two-tie answer (someone a source knows knows the target) counts nobody avoided, no
+    other source and no other target as the one in the middle: the single-point-of-failure
+    check asks exactly this, with the intermediary avoided."""
+    graph = nx.Graph()
+    for a, b in [("s", "c"), ("c", "t"), ("s", "s2"), ("s2", "t"), ("s", "u"), ("u", "t2"), ("t2", "t")]:
+        graph.add_edge(a, b, strength=0.5, cost=-math.log(0.5))
+    engine = PathEngine.from_graph(graph)
+    for sources, target, avoid, hops in [
+        (["s"], "t", set(), 2),
+        (["s"], "t", {"c"}, 2),  # s - s2 - t remains
+        (["s", "s2"], "t", {"c"}, 2),  # s2 is a source now: not a way through, but a way in (s2 - t)
+        (["s"], "t", {"c", "s2"}, 2),  # only s - u - t2 - t remains: three ties
+        (["s"], "t", {"c", "s2"}, 3),
+        (["s"], {"t", "t2"}, {"c", "s2"}, 2),  # a target set: s - u - t2
+        (["s"], "t", {"c", "s2", "u"}, 3),
+    ]:
+        expected = bool(k_best_paths(graph, sources, target, k=1, max_hops=hops, avoid=avoid))
+        assert engine.connects(sources, target, max_hops=hops, avoid=avoid) is expected, (sources, target, avoid, hops)
+
+
 # ----------------------------------------------------------------------------- plain mode: brute force
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

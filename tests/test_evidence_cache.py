@@ -126,13 +126,14 @@ def test_the_cli_answers_from_the_file_in_a_new_process(imported: tuple[Graphsvc
 
 
 class _WithoutColumnRead:
-    """The store seen through ``get_people`` only (as a store without ``organizations_of``)."""
+    """The store seen through ``get_people`` and ``iter_evidence`` only (as a store without
+    ``organizations_of`` and ``evidence_rows``, e.g. Neo4j's)."""
 
     def __init__(self, store: object) -> None:
         self._store = store
 
     def __getattr__(self, name: str) -> object:
-        if name == "organizations_of":
+        if name in ("organizations_of", "evidence_rows"):
             raise AttributeError(name)
         return getattr(self._store, name)
 
@@ -170,16 +171,24 @@ def test_arrays_read_from_the_store_in_columns_equal_those_of_the_reference_snap
     people = service.store.search_people(ws, None, 100)
     with_org = [p for p in people if p.organization and not p.is_member and not p.linkedin_url]
     service.merge_people(ws, with_org[0].id, with_org[1].id)
-    from graphsvc.model import Channel, Evidence, EvidenceKind
+    from datetime import timedelta
+
+    from graphsvc.model import Channel, Evidence, EvidenceKind, stable_id
 
     first, second = sorted(p.id for p in with_org[2:4])
+    member = service.store.member_ids(ws)[0]
+    merged = [  # one connection each to two records now one person: one is kept, the same one by every reader
+        Evidence(stable_id("ev", ws, "connection", "linkedin", *sorted((member, record))), EvidenceKind.CONNECTION, Channel.LINKEDIN,
+                 member, record, None, AS_OF - timedelta(days=days), "test", "mutual")
+        for record, days in ((with_org[0].id, 3), (with_org[1].id, 40))
+    ]
     one_way = [  # messages sent one way, each way round, and an undated one
         Evidence("ev-one-way-1", EvidenceKind.MESSAGE, Channel.EMAIL, first, second, None, AS_OF, "test", "forward"),
         Evidence("ev-one-way-2", EvidenceKind.MESSAGE, Channel.X, second, with_org[0].id, None, AS_OF, "test", "forward"),
         Evidence("ev-one-way-3", EvidenceKind.CALL, Channel.MANUAL, with_org[1].id, second, None, None, "test", "forward"),
     ]
     with service.raw_store.atomic():
-        service.raw_store.add_evidence(ws, one_way)
+        service.raw_store.add_evidence(ws, one_way + merged)
     for store in (service.store, _WithoutColumnRead(service.store)):
         version, members, events, arrays = EvidenceArrays.from_store(store, ws)  # type: ignore[arg-type]
         snap = build_snapshot(store, ws)  # type: ignore[arg-type]

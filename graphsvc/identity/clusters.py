@@ -244,6 +244,38 @@ class ClusteredStore:
                 connections.add(ev.id)
             yield ev
 
+    def evidence_rows(self, workspace_id: str) -> Iterator[tuple[Any, ...]] | None:
+        """The wrapped store's ``evidence_rows`` seen as ``iter_evidence`` sees its evidence
+        (records as people, evidence inside one person dropped, one connection per pair and
+        channel), or None when it cannot read rows."""
+        read = getattr(self.raw, "evidence_rows", None)
+        if read is None:
+            return None
+        clusters = self.clusters(workspace_id)
+        if not clusters.survivor_of:
+            return read(workspace_id)
+        return self._clustered_rows(read(workspace_id), clusters.survivor_of.get, workspace_id)
+
+    @staticmethod
+    def _clustered_rows(rows: Iterable[tuple[Any, ...]], survivor: Any, workspace_id: str) -> Iterator[tuple[Any, ...]]:
+        connections: set[str] = set()
+        for row in rows:
+            kind, channel, first, second, event_id, at, direction, key = row
+            a = survivor(first, first)
+            b = survivor(second, second) if second else None
+            if b is not None and a == b:
+                continue  # evidence between two records of the same person says nothing
+            if (a, b) != (first, second):
+                if kind == EvidenceKind.CONNECTION.value:
+                    # one connection per pair and channel, as imports key it (as iter_evidence)
+                    key = stable_id("ev", workspace_id, kind, channel, *sorted((a, b or "")))
+                row = (kind, channel, a, b, event_id, at, direction, key)
+            if kind == EvidenceKind.CONNECTION.value:
+                if key in connections:
+                    continue
+                connections.add(key)
+            yield row
+
     def count_evidence(self, workspace_id: str) -> int:
         if not self.clusters(workspace_id).survivor_of:
             return self.raw.count_evidence(workspace_id)

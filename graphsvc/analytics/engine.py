@@ -137,6 +137,16 @@ PAIR_LOOKUPS = 16
 TWO_HOP_LOOKUPS = 64
 
 
+def _target_set(target: Hashable | Iterable[Hashable]) -> set[Hashable]:
+    """``target`` as a set: one id (a string is one id) or several."""
+    if isinstance(target, str):
+        return {target}
+    try:
+        return set(target)  # type: ignore[arg-type]
+    except TypeError:
+        return {target}
+
+
 class FirstHops:
     """The sources' ties turned around: for every person the sources know (a *head*), the
     cheapest cost at which one of them knows that person, and, when the search first reaches
@@ -460,13 +470,7 @@ class PathEngine:
         out; the target's row leaves them out)."""
         masked = self._masked_pairs()
         index = self.index
-        if isinstance(target, str):
-            wanted = {target}
-        else:
-            try:
-                wanted = set(target)  # type: ignore[arg-type]
-            except TypeError:
-                wanted = {target}
+        wanted = _target_set(target)
         targets = sorted(index[t] for t in wanted if t in index)
         blocked = {index[b] for b in set(avoid) - wanted if b in index}
         candidates = sorted({index[s] for s in sources if s in index} - set(targets) - blocked)
@@ -498,13 +502,7 @@ class PathEngine:
         """(targets, target set, sources, hop bounds, the sources' first hops, the positions of
         the heads a search may go through and their bounds), or None when no source can reach
         a target."""
-        if isinstance(target, str):
-            wanted = {target}
-        else:
-            try:
-                wanted = set(target)  # type: ignore[arg-type]
-            except TypeError:
-                wanted = {target}
+        wanted = _target_set(target)
         blocked_ids = set(avoid) - wanted
         index = self.index
         target_list = sorted(index[t] for t in wanted if t in index)
@@ -694,11 +692,13 @@ class HyperedgePathEngine(PathEngine):
         # Left-out ties are honoured by the rows but not by the propagated bounds: those stay
         # exact reachability only while every left-out tie touches a source or an avoided
         # person (whom the bounds go around anyway), as the weak direct ties intros leave out do.
+        # A source who is also a target is not gone around: a tie touching them does not count.
         if max_hops >= 2 and self._two_hops(sources, target, avoid):
             return True
         if self._masked:
             index = self.index
-            outside = {index[x] for x in (*sources, *avoid) if x in index}
+            wanted = _target_set(target)
+            outside = {index[x] for x in (*sources, *avoid) if x in index and x not in wanted}
             if not all(node in outside or others.size == 0 or set(others.tolist()) <= outside for node, others in self._masked.items()):
                 return bool(self.k_best_paths(sources, target, k=1, max_hops=max_hops, avoid=avoid))
         return self._setup(sources, target, max_hops, avoid) is not None

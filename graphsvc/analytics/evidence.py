@@ -78,7 +78,6 @@ def _organization_columns(
     organizations with at most ``max_size`` people (small enough to be a tie), sorted, each
     person's position in them (-1: none) and their CSR of people. Every label is normalised
     once, not once per person."""
-    n = len(codes)
     used = np.unique(codes[codes >= 0])
     written_names = [labels[i] for i in used.tolist()]
     order = sorted(range(len(written_names)), key=written_names.__getitem__)
@@ -99,8 +98,38 @@ def _organization_columns(
     org_names = [key_names[i] for i in small.tolist()]
     who = np.flatnonzero(organization >= 0)
     org_ptr, org_people, _ = _csr(organization[who], who.astype(np.int64), len(org_names))
-    del n
     return written_names, written, org_names, organization, org_ptr, org_people
+
+
+def _attendance_columns(keys: np.ndarray, n: int, events: int) -> tuple[np.ndarray, ...]:
+    """(event sizes, person -> events CSR, event -> people CSR) of the attendances ``keys``
+    (``event * n + person``, sorted and distinct)."""
+    att_e, att_p = keys // max(n, 1), keys % max(n, 1)
+    sizes = np.bincount(att_e, minlength=events).astype(np.int64)
+    pe_ptr, pe, _ = _csr(att_p, att_e, n)
+    ep_ptr = np.zeros(events + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ep_ptr[1:])
+    return sizes, pe_ptr, pe, ep_ptr, att_p  # keys are sorted by (event, person)
+
+
+def _event_dates(event_ids: list[str], events: Mapping[str, Event]) -> tuple[np.ndarray, np.ndarray]:
+    """(microseconds, dated) of each event's start (0 and False where it has none)."""
+    at = np.zeros(len(event_ids), dtype=np.int64)
+    dated = np.zeros(len(event_ids), dtype=bool)
+    for i, e in enumerate(event_ids):
+        event = events.get(e)
+        if event is not None and event.starts_at is not None:
+            at[i] = micros(event.starts_at)
+            dated[i] = True
+    return at, dated
+
+
+def _fact_time(at: datetime | None) -> tuple[int, bool, int]:
+    """(microseconds, dated, seconds east of UTC it was written with) of a fact's time."""
+    if at is None:
+        return 0, False, 0
+    offset = at.utcoffset()
+    return micros(at), True, int(offset.total_seconds()) if offset is not None else 0
 
 
 @dataclass
@@ -274,18 +303,8 @@ class EvidenceArrays:
             moved_event[old_events] * max(n, 1) + moved[self.event_people],
             np.asarray([event_index[e] * max(n, 1) + index[p] for p, e in attended], dtype=np.int64),
         ]))
-        att_e, att_p = keys // max(n, 1), keys % max(n, 1)
-        sizes = np.bincount(att_e, minlength=len(event_ids)).astype(np.int64)
-        pe_ptr, pe, _ = _csr(att_p, att_e, n)
-        ep_ptr = np.zeros(len(event_ids) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=ep_ptr[1:])
-        at = np.zeros(len(event_ids), dtype=np.int64)
-        when = np.zeros(len(event_ids), dtype=bool)
-        for i, e in enumerate(event_ids):
-            event = events.get(e)
-            if event is not None and event.starts_at is not None:
-                at[i] = micros(event.starts_at)
-                when[i] = True
+        sizes, pe_ptr, pe, ep_ptr, att_p = _attendance_columns(keys, n, len(event_ids))
+        at, when = _event_dates(event_ids, events)
 
         # direct pairs and their facts
         channels = list(self.channels)
@@ -304,11 +323,11 @@ class EvidenceArrays:
             seconds.append(hi)
             kinds.append(code)
             chans.append(ev.channel.value)
-            times.append(micros(ev.at) if ev.at is not None else 0)
-            dated.append(ev.at is not None)
+            moment, has_time, offset = _fact_time(ev.at)
+            times.append(moment)
+            dated.append(has_time)
+            offsets.append(offset)
             directions.append(0 if ev.direction == "mutual" else (1 if ev.person_a < ev.person_b else 2))
-            offset = ev.at.utcoffset() if ev.at is not None else None
-            offsets.append(int(offset.total_seconds()) if offset is not None else 0)
         # the old pairs where their people are now: a pair of two records of one person is gone
         # with its facts, a pair whose people swapped order turns its facts' directions round,
         # two pairs onto one person meet
@@ -405,11 +424,11 @@ class EvidenceArrays:
         # rows as stored where the store reads them so (no object per row: 900,000 at scale 10)
         read_rows = getattr(store, "evidence_rows", None)
         rows = read_rows(workspace_id) if read_rows is not None else None
-        when: Any = datetime.fromisoformat
+        parse: Any = datetime.fromisoformat  # the rows' times are ISO text
         if rows is None:
             rows = ((ev.kind.value, ev.channel.value, ev.person_a, ev.person_b, ev.event_id, ev.at, ev.direction, ev.id)
                     for ev in store.iter_evidence(workspace_id))
-            when = None
+            parse = None  # the objects' times are parsed already
         attended = EvidenceKind.ATTENDED.value
         for kind, channel, person_a, person_b, event_id, written_at, direction, _ in rows:
             if kind == attended:
@@ -426,16 +445,10 @@ class EvidenceArrays:
             fact_b.append(b if forward else a)
             kinds.append(KIND_CODE.get(kind, -1))
             chans.append(channel_code.setdefault(channel, len(channel_code)))
-            at = (when(written_at) if written_at else None) if when is not None else written_at
-            if at is not None:
-                times.append(micros(at))
-                dated.append(True)
-                offset = at.utcoffset()
-                offsets.append(int(offset.total_seconds()) if offset is not None else 0)
-            else:
-                times.append(0)
-                dated.append(False)
-                offsets.append(0)
+            moment, has_time, offset = _fact_time((parse(written_at) if written_at else None) if parse is not None else written_at)
+            times.append(moment)
+            dated.append(has_time)
+            offsets.append(offset)
             directions.append(0 if direction == "mutual" else (1 if forward else 2))
         for member in members:
             code.setdefault(member, len(code))
@@ -453,20 +466,9 @@ class EvidenceArrays:
         for position, event_id in enumerate(event_ids):
             event_rank[event_code[event_id]] = position
         keys = np.unique(event_rank[np.frombuffer(att_event, dtype=np.int64)] * max(n, 1) + rank[np.frombuffer(att_person, dtype=np.int64)])
-        att_e, att_p = keys // max(n, 1), keys % max(n, 1)
-        sizes = np.bincount(att_e, minlength=len(event_ids)).astype(np.int64)
-        pe_ptr, pe, _ = _csr(att_p, att_e, n)
-        ep_ptr = np.zeros(len(event_ids) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=ep_ptr[1:])
-        ep = att_p  # keys are sorted by (event, person)
+        sizes, pe_ptr, pe, ep_ptr, ep = _attendance_columns(keys, n, len(event_ids))
         events = store.get_events(workspace_id, event_ids)
-        at = np.zeros(len(event_ids), dtype=np.int64)
-        when = np.zeros(len(event_ids), dtype=bool)
-        for i, e in enumerate(event_ids):
-            event = events.get(e)
-            if event is not None and event.starts_at is not None:
-                at[i] = micros(event.starts_at)
-                when[i] = True
+        at, dated_events = _event_dates(event_ids, events)
 
         # direct pairs and their facts (a pair's facts in the store's order)
         fa = rank[np.frombuffer(fact_a, dtype=np.int64)]
@@ -500,7 +502,7 @@ class EvidenceArrays:
             labels, codes, max_organization_size)
 
         arrays = cls(
-            ids, index, members_index, event_ids, sizes, at, when, pe_ptr, pe, ep_ptr, ep,
+            ids, index, members_index, event_ids, sizes, at, dated_events, pe_ptr, pe, ep_ptr, ep,
             org_names, organization, org_ptr, org_people, pair_a, pair_b, partner_ptr, partner, which[order],
             np.zeros(len(pair_keys), dtype=np.int64),
             fact_pair[facts].astype(np.int64), kind[facts].copy(), channel_rank[np.frombuffer(chans, dtype=np.int16)[facts]],

@@ -102,6 +102,22 @@ def _looks_like_name(value: str) -> bool:
     return bool(value.strip()) and "@" not in value and "linkedin.com" not in value.lower()
 
 
+def _between_people(ev: Evidence, canonical: Any, workspace_id: str) -> Evidence | None:
+    """``ev`` between the people its records are part of; None when both are one person's
+    (evidence between two records of the same person says nothing). A connection moved onto
+    people takes their pair's key: one connection per pair and channel, as imports key it
+    (graphsvc.imports.jobs)."""
+    a = canonical(ev.person_a)
+    b = canonical(ev.person_b) if ev.person_b else None
+    if b is not None and a == b:
+        return None
+    if (a, b) != (ev.person_a, ev.person_b):
+        ev = replace(ev, person_a=a, person_b=b)
+        if ev.kind is EvidenceKind.CONNECTION:
+            ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
+    return ev
+
+
 class ClusteredStore:
     """A ``Store`` whose reads see merged records as one person; writes go through unchanged
     (except tags, which go to the person). Anything not overridden here is the wrapped store's."""
@@ -203,19 +219,8 @@ class ClusteredStore:
         found = since(workspace_id, version) if since is not None else None
         if found is None:
             return None
-        clusters = self.clusters(workspace_id)
-        canonical = clusters.canonical
-        seen = []
-        for ev in found.evidence:
-            a = canonical(ev.person_a)
-            b = canonical(ev.person_b) if ev.person_b else None
-            if b is not None and a == b:
-                continue  # evidence between two records of the same person says nothing
-            if (a, b) != (ev.person_a, ev.person_b):
-                ev = replace(ev, person_a=a, person_b=b)
-                if ev.kind is EvidenceKind.CONNECTION:
-                    ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
-            seen.append(ev)
+        canonical = self.clusters(workspace_id).canonical
+        seen = [person for person in (_between_people(ev, canonical, workspace_id) for ev in found.evidence) if person is not None]
         records = found.records | set(found.absorbed)
         return DataChanges(
             found.version, seen, frozenset(canonical(r) for r in records), {r: canonical(r) for r in records if canonical(r) != r}
@@ -228,16 +233,10 @@ class ClusteredStore:
             return
         canonical = clusters.canonical
         connections: set[str] = set()
-        for ev in self.raw.iter_evidence(workspace_id):
-            a = canonical(ev.person_a)
-            b = canonical(ev.person_b) if ev.person_b else None
-            if b is not None and a == b:
-                continue  # evidence between two records of the same person says nothing
-            if (a, b) != (ev.person_a, ev.person_b):
-                ev = replace(ev, person_a=a, person_b=b)
-                if ev.kind is EvidenceKind.CONNECTION:
-                    # one connection per pair and channel, as imports key it (graphsvc.imports.jobs)
-                    ev = replace(ev, id=stable_id("ev", workspace_id, ev.kind.value, ev.channel.value, *sorted((a, b or ""))))
+        for record_ev in self.raw.iter_evidence(workspace_id):
+            ev = _between_people(record_ev, canonical, workspace_id)
+            if ev is None:
+                continue
             if ev.kind is EvidenceKind.CONNECTION:
                 if ev.id in connections:
                     continue

@@ -45,7 +45,8 @@ Everything is seeded (``--seed``) and local (127.0.0.1). Steps (``--steps``, in 
     ``graphsvc serve`` (development profile, ``GRAPHSVC_REQUEST_TIMEOUT_SECONDS`` set to
     ``--request-timeout`` so one slow answer is measured rather than cut at 30 s); time from
     process start to ``/healthz`` and to its first ``introPaths`` answer over HTTP. The server
-    keeps running for the next two steps; its peak RSS (``VmHWM``) is read before it stops.
+    keeps running for the next two steps; its peak RSS (``VmHWM``) and its children's (the
+    analytics processes, ``GRAPHSVC_ANALYTICS_PROCESSES``) are read before it stops.
 ``load``
     ``--clients`` concurrent clients (asyncio + httpx, one connection each) ask ``--queries``
     ``introPaths(to:, k: 3, asOf:)`` over varied targets: first paced (started on a schedule,
@@ -738,6 +739,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return sorted(set(found))
+
+
 class Server:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
@@ -758,6 +769,19 @@ class Server:
         except OSError:
             pass
         return float("nan")
+
+    def children_peak_rss_mb(self) -> list[float]:
+        """Peak RSS of each child process (the analytics processes ``graphsvc serve`` starts), read
+        while they run."""
+        peaks = []
+        for pid in _children(self.process.pid):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+        return peaks
 
     def rss_mb(self) -> float:
         try:
@@ -832,11 +856,13 @@ def step_serve(server: Server, truth: dict[str, Any], args: argparse.Namespace) 
     return result
 
 
-def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace, rate: float = 0.0) -> dict[str, Any]:
+def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace, rate: float = 0.0, *, floor: bool = False) -> dict[str, Any]:
     """``rate`` 0: every client asks again as soon as it has its answer (saturation: latency is
     then the queue, 50 clients / throughput by Little's law). ``rate`` > 0: the queries are
     started on a schedule, ``rate`` per second over all clients (a team's people asking, each
-    at their own pace); latency is then the service time plus whatever queue the load builds."""
+    at their own pace); latency is then the service time plus whatever queue the load builds.
+    ``floor``: the same clients ask ``{ __typename }`` instead, a query that does no work: what
+    the machine, the HTTP stack and the clients cost by themselves at this load."""
     import httpx
 
     targets = [t["email"] for t in truth["targets"]]
@@ -860,14 +886,14 @@ def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace, r
                 began = time.perf_counter()
                 error = ""
                 try:
-                    response = await client.post("/graphql", json={"query": INTRO_QUERY, "variables": {"to": target, "asOf": args.as_of}},
-                                                 timeout=args.request_timeout + 5)
+                    payload = {"query": "{ __typename }"} if floor else {"query": INTRO_QUERY, "variables": {"to": target, "asOf": args.as_of}}
+                    response = await client.post("/graphql", json=payload, timeout=args.request_timeout + 5)
                     body = response.json() if response.status_code == 200 else {}
                     if response.status_code != 200:
                         error = f"HTTP {response.status_code}"
                     elif body.get("errors"):
                         error = body["errors"][0].get("message", "")[:120]
-                    else:
+                    elif not floor:
                         status = body["data"]["introPaths"]["status"]
                         statuses[status] = statuses.get(status, 0) + 1
                 except Exception as exc:  # noqa: BLE001
@@ -1002,14 +1028,18 @@ def print_table(report: dict[str, Any]) -> None:
         first = f"{srv['first_intro_s']:.2f} s" if "first_intro_s" in srv else f"> {report['args']['timeout']:.0f} s"
         rows.append(("server start -> /healthz; -> first introPaths answer",
                      f"{srv.get('healthz_s', float('nan')):.2f} s; {first} ({len(srv.get('attempts', []))} attempt(s))"))
-        rows.append(("server peak RSS", f"{srv.get('peak_rss_mb', float('nan')):.0f} MiB"))
-    for key in ("load", "load_paced"):
+        children = ", ".join(f"{c:.0f}" for c in srv.get("children_peak_rss_mb", []))
+        rows.append(("server peak RSS; its children's (analytics processes)",
+                     f"{srv.get('peak_rss_mb', float('nan')):.0f} MiB; {children or 'none'} MiB"))
+    for key in ("load", "load_paced", "load_floor"):
         load = s.get(key)
         if not load:
             continue
         lat = load["latency_ms"]
         pace = f", paced at {load['rate']:g} req/s" if load.get("rate") else ", back to back"
-        rows.append((f"introPaths, {load['clients']} clients{pace}, {load['queries']} queries ({load['distinct_targets']} targets)",
+        asked = "{ __typename } (no work: the floor)" if key == "load_floor" else "introPaths"
+        targets = "" if key == "load_floor" else f" ({load['distinct_targets']} targets)"
+        rows.append((f"{asked}, {load['clients']} clients{pace}, {load['queries']} queries{targets}",
                      (f"p50 {lat['p50']:.0f} / p95 {lat['p95']:.0f} / p99 {lat['p99']:.0f} ms, {load['throughput_rps']:.1f} req/s" if lat else "no answer")
                      + (f", errors {load['errors']}" if load["errors"] else "") + (" (timed out)" if load["timed_out"] else "")))
     struct = s.get("structure")
@@ -1139,9 +1169,13 @@ def main(argv: list[str] | None = None) -> int:
                     results["load"] = step_load(server, truth, args)
                     lat = results["load"]["latency_ms"]
                     print(f"  {lat}", flush=True)
+                    print(f"  floor: {args.clients} clients back to back asking {{ __typename }}, {args.queries} queries", flush=True)
+                    results["load_floor"] = step_load(server, truth, args, floor=True)
+                    print(f"  {results['load_floor']['latency_ms']}", flush=True)
                 if "structure" in steps:
                     results["structure"] = step_structure(server, args)
             serve["peak_rss_mb"] = server.peak_rss_mb()
+            serve["children_peak_rss_mb"] = server.children_peak_rss_mb()
         finally:
             server.stop()
         save()

@@ -3,6 +3,7 @@
     GraphsvcError
     ├── ConfigurationError      settings that cannot work (bad GRAPHSVC_STORE, ...)
     ├── StoreUnavailable        the store cannot be reached or refused the credentials
+    ├── AnalyticsUnavailable    the server's process answering a question stopped before it answered
     ├── ImportFailed            a file that cannot be imported at all; nothing was written
     │   ├── UnrecognisedFormat  no importer understands the file
     │   ├── MissingOwner        a social export whose owner is unknown
@@ -37,6 +38,13 @@ class StoreUnavailable(GraphsvcError):
     """
 
     code = "STORE_UNAVAILABLE"
+
+
+class AnalyticsUnavailable(GraphsvcError):
+    """A process answering analytic questions for the server stopped (killed, out of memory) before it
+    answered, twice; nothing was written, and asking again is safe (``graphsvc.api.analytics_processes``)."""
+
+    code = "ANALYTICS_UNAVAILABLE"
 
 
 class ImportFailed(GraphsvcError):

@@ -28,6 +28,16 @@ def default_data_dir() -> Path:
     return base / "graphsvc"
 
 
+def default_analytics_processes() -> int:
+    """One per core the process may use, at most four (each holds the evidence arrays of the
+    workspaces it answers for: docs/performance.md has the memory per scale)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 @dataclass(init=False)
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
@@ -53,6 +63,9 @@ class Settings:
     profile: Literal["development", "production"] = "development"
     #: Seconds a GraphQL request may take before it is answered with a timeout error.
     request_timeout_seconds: float = 30.0
+    #: Processes ``graphsvc serve`` starts to answer ``introPaths`` (``graphsvc.api.analytics_processes``);
+    #: 0 answers in the server's own process, on one core. Default: one per core, at most four.
+    analytics_processes: int = field(default_factory=lambda: default_analytics_processes())
     #: Host names the HTTP service answers to (the ``Host`` header) and accepts as the ``Origin`` of
     #: a browser's request, comma-separated: ``graphs.example.com,.example.org`` (a leading dot:
     #: that domain and its subdomains; ``*``: any, which gives up DNS-rebinding protection). Empty:

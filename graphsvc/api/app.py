@@ -38,10 +38,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphsvc import __version__, auth
+from graphsvc.api.analytics_processes import Analytics, AnalyticsProcesses, InServerThread
 from graphsvc.api.context import Context
 from graphsvc.api.errors import request_error_code, scrub_paths
 from graphsvc.api.middleware import Caller, EdgeMiddleware, Metrics, authenticate_bearer
 from graphsvc.api.schema import build_schema
+from graphsvc.errors import ConfigurationError
 from graphsvc.model import Role
 from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
@@ -136,13 +138,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 class GraphQLApp(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, service: Graphsvc, metrics: Metrics) -> None:
+    def __init__(self, service: Graphsvc, metrics: Metrics, analytics: Analytics | None = None) -> None:
         production = service.settings.profile == "production"
         super().__init__(
             build_schema(production=production), graphql_ide=None if production else "graphiql", multipart_uploads_enabled=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.service, self.metrics, self.production = service, metrics, production
+        self.analytics = analytics or InServerThread(service)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -158,7 +161,7 @@ class GraphQLApp(GraphQL):
         if isinstance(request, Request):
             request.state.graphql_response = response  # process_result sets its status
         return Context(
-            service=self.service, workspace_id=caller.workspace_id if caller else "",
+            service=self.service, analytics=self.analytics, workspace_id=caller.workspace_id if caller else "",
             role=caller.role if caller else Role.READ_ONLY, token_id=caller.token_id if caller else None,
             request=request, response=response,
         )
@@ -264,6 +267,11 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
     owned = service is None
     service = service or Graphsvc(settings)
     _private_data_dir(service.settings)
+    processes = service.settings.analytics_processes
+    if processes < 0:
+        raise ConfigurationError(f"GRAPHSVC_ANALYTICS_PROCESSES={processes} is not 0 or more")
+    # Children open the store again from the settings: only an app that opened its own can have them.
+    analytics: Analytics = AnalyticsProcesses(service.settings, processes) if owned and processes else InServerThread(service)
     metrics = Metrics()
     metrics_port, metrics_host = service.settings.metrics_port, service.settings.metrics_host
     service.on_import_finished = lambda job: metrics.imports.labels(job.status.value).inc()
@@ -313,16 +321,18 @@ def create_app(service: Graphsvc | None = None, settings: Settings | None = None
             from prometheus_client import start_http_server
 
             separate, _ = start_http_server(metrics_port, addr=metrics_host, registry=metrics.registry)
+        analytics.start()
         try:
             yield
         finally:
+            analytics.close()
             if separate is not None:
                 separate.shutdown()
                 separate.server_close()
             if owned:
                 service.close()
 
-    graphql = GraphQLApp(service, metrics)
+    graphql = GraphQLApp(service, metrics, analytics)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import strawberry
 
-from graphsvc.api.analytics_thread import run_analytics
 from graphsvc.api.context import Info
 from graphsvc.api.errors import translate_errors
 from graphsvc.api.intros.types import IntroPaths
@@ -35,9 +34,8 @@ class IntrosQuery:
         diverse: Annotated[bool, strawberry.argument(description="No two paths share an intermediary.")] = False,
     ) -> IntroPaths:
         ctx = info.context
-        result = await run_analytics(
-            ctx.service.intro_paths,
-            ctx.workspace_id, to, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event, to_tag=to_tag,
+        result = await ctx.ask(
+            "intro_paths", ctx.workspace_id, to, from_=from_, to_organization=to_organization, to_title=to_title, to_event=to_event, to_tag=to_tag,
             k=k, max_hops=max_hops, as_of=as_of, avoid=avoid or (), diverse=diverse,
         )
         return IntroPaths.from_model(result)

@@ -52,7 +52,9 @@ Everything is seeded (``--seed``) and local (127.0.0.1). Steps (``--steps``, in 
     ``introPaths(to:, k: 3, asOf:)`` over varied targets: first paced (started on a schedule,
     ``--paced-rate`` per second over all clients: a team asking at its own pace), then back to
     back (each client asks again as soon as it is answered: saturation, where latency is the
-    queue); p50/p95/p99, throughput, answer statuses and errors of each.
+    queue); p50/p95/p99, throughput, answer statuses and errors of each, and the CPU time the
+    server and its children spent per answer. Then the floor: the same clients back to back
+    asking ``{ __typename }``, which does no work.
 ``structure``
     ``neglectedTies``, ``brokers`` and ``communities`` (first page, ``asOf``), twice each (first
     and repeated call).
@@ -783,6 +785,17 @@ class Server:
                 pass
         return peaks
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its live children (user + system)."""
+        total = 0.0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def rss_mb(self) -> float:
         try:
             for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -929,6 +942,14 @@ def step_load(server: Server, truth: dict[str, Any], args: argparse.Namespace, r
             "latency_ms": stats(ok), "statuses": statuses, "errors": errors}
 
 
+def measured_load(server: Server, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``step_load``, with the CPU time the server and its children spent per answer."""
+    before = server.cpu_seconds()
+    result = step_load(server, *args, **kwargs)
+    result["server_cpu_ms_per_answer"] = 1000 * (server.cpu_seconds() - before) / max(1, result["answered"])
+    return result
+
+
 def step_structure(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
@@ -1041,6 +1062,7 @@ def print_table(report: dict[str, Any]) -> None:
         targets = "" if key == "load_floor" else f" ({load['distinct_targets']} targets)"
         rows.append((f"{asked}, {load['clients']} clients{pace}, {load['queries']} queries{targets}",
                      (f"p50 {lat['p50']:.0f} / p95 {lat['p95']:.0f} / p99 {lat['p99']:.0f} ms, {load['throughput_rps']:.1f} req/s" if lat else "no answer")
+                     + (f", server CPU {load['server_cpu_ms_per_answer']:.1f} ms/answer" if "server_cpu_ms_per_answer" in load else "")
                      + (f", errors {load['errors']}" if load["errors"] else "") + (" (timed out)" if load["timed_out"] else "")))
     struct = s.get("structure")
     if struct:
@@ -1080,6 +1102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default=AS_OF)
     parser.add_argument("--intro-runs", type=int, default=3)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--analytics-processes", type=int, default=None,
+                        help="GRAPHSVC_ANALYTICS_PROCESSES for the server (default: the server's own, one per core up to 4; 0: in its own thread)")
     parser.add_argument("--paced-rate", type=float, default=20.0,
                         help="the paced load phase's queries per second over all clients (0: no paced phase)")
     parser.add_argument("--queries", type=int, default=250)
@@ -1154,7 +1178,8 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if {"serve", "load", "structure"} & set(steps):
         print("server", flush=True)
-        server = Server(base_env(data, GRAPHSVC_REQUEST_TIMEOUT_SECONDS=str(args.request_timeout)), out / "logs" / "server.log")
+        extra = {} if args.analytics_processes is None else {"GRAPHSVC_ANALYTICS_PROCESSES": str(args.analytics_processes)}
+        server = Server(base_env(data, GRAPHSVC_REQUEST_TIMEOUT_SECONDS=str(args.request_timeout), **extra), out / "logs" / "server.log")
         try:
             results["serve"] = serve = step_serve(server, truth, args)
             print(f"  healthz {serve.get('healthz_s', float('nan')):.2f} s, first introPaths {serve.get('first_intro_s', 'none')}", flush=True)
@@ -1163,14 +1188,14 @@ def main(argv: list[str] | None = None) -> int:
                     # paced first, so its questions meet the rows as cold as a new server has them
                     if args.paced_rate:
                         print(f"  load: {args.clients} clients paced at {args.paced_rate:g} req/s, {args.queries} queries", flush=True)
-                        results["load_paced"] = step_load(server, truth, args, rate=args.paced_rate)
+                        results["load_paced"] = measured_load(server, truth, args, rate=args.paced_rate)
                         print(f"  {results['load_paced']['latency_ms']}", flush=True)
                     print(f"  load: {args.clients} clients back to back, {args.queries} queries", flush=True)
-                    results["load"] = step_load(server, truth, args)
+                    results["load"] = measured_load(server, truth, args)
                     lat = results["load"]["latency_ms"]
                     print(f"  {lat}", flush=True)
                     print(f"  floor: {args.clients} clients back to back asking {{ __typename }}, {args.queries} queries", flush=True)
-                    results["load_floor"] = step_load(server, truth, args, floor=True)
+                    results["load_floor"] = measured_load(server, truth, args, floor=True)
                     print(f"  {results['load_floor']['latency_ms']}", flush=True)
                 if "structure" in steps:
                     results["structure"] = step_structure(server, args)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +23,7 @@ from graphsvc.service import Graphsvc
 from graphsvc.settings import Settings
 from importers import ImportOptions
 from tests import scenario
+from tests.neo4j_runtime.fixture import neo4j_server  # noqa: F401
 from tests.servers import free_port, running
 
 AS_OF = datetime.fromisoformat(scenario.AS_OF)
@@ -167,3 +170,31 @@ def _pid_of_server(port: int) -> int:
             if b"serve" in argv and str(port).encode() in argv:
                 return int(entry.name)
     raise AssertionError(f"no server on port {port}")
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_serve_on_neo4j_answers_in_children_connected_to_neo4j(tmp_path: Path, files: dict[str, Path], neo4j_server: Any) -> None:
+    host = neo4j_server.bolt_uri.split("://", 1)[1]
+    env = {
+        "GRAPHSVC_DATA_DIR": str(tmp_path / "srv"), "GRAPHSVC_STORE": f"bolt://{neo4j_server.user}:{neo4j_server.password}@{host}",
+        "GRAPHSVC_DEFAULT_WORKSPACE": f"processes-{uuid.uuid4().hex[:10]}", "GRAPHSVC_ANALYTICS_PROCESSES": "2",
+    }
+    settings = Settings(data_dir=tmp_path / "srv", store=env["GRAPHSVC_STORE"], default_workspace=env["GRAPHSVC_DEFAULT_WORKSPACE"])
+    svc = Graphsvc(settings)
+    try:
+        ws = svc.workspace().id
+        svc.import_file(ws, files["connections"], options=ImportOptions(owner=scenario.OWNER))
+        _import_events(svc, ws, files)
+        expected = svc.intro_paths(ws, "Tara Voss", as_of=AS_OF).to_dict()
+    finally:
+        svc.close()
+    shutil.rmtree(tmp_path / "srv" / "evidence", ignore_errors=True)  # the children build the arrays from Neo4j
+    port = free_port()
+    with running(["serve", "--port", str(port)], env, port) as base:
+        response = httpx.post(f"{base}/graphql", json={"query": scenario.INTRO_QUERY, "variables": {"to": "Tara Voss", "asOf": scenario.AS_OF}}, timeout=60)
+        body = response.json()
+        assert "errors" not in body, body
+        assert body["data"]["introPaths"]["status"] == "FOUND"
+        assert body["data"]["introPaths"] == json.loads(json.dumps(expected, default=str))
+        assert len(_children(_pid_of_server(port))) >= 2

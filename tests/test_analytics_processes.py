@@ -133,26 +133,34 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-@pytest.mark.slow
-def test_serve_answers_intro_paths_in_its_children(tmp_path: Path, files: dict[str, Path]) -> None:
-    env = {"GRAPHSVC_DATA_DIR": str(tmp_path / "srv"), "GRAPHSVC_STORE": "", "GRAPHSVC_ANALYTICS_PROCESSES": "2"}
-    svc = Graphsvc(Settings(data_dir=tmp_path / "srv", store=""))
+def _expected_answer(settings: Settings, files: dict[str, Path]) -> dict[str, Any]:
+    """Import the scenario into the store of ``settings`` and answer in process, as JSON would show it."""
+    svc = Graphsvc(settings)
     try:
         ws = svc.workspace().id
         svc.import_file(ws, files["connections"], options=ImportOptions(owner=scenario.OWNER))
         _import_events(svc, ws, files)
-        expected = svc.intro_paths(ws, "Tara Voss", as_of=AS_OF).to_dict()
+        return json.loads(json.dumps(svc.intro_paths(ws, "Tara Voss", as_of=AS_OF).to_dict(), default=str))
     finally:
         svc.close()
+
+
+def _intro_over_http(base: str) -> dict[str, Any]:
+    response = httpx.post(f"{base}/graphql", json={"query": scenario.INTRO_QUERY, "variables": {"to": "Tara Voss", "asOf": scenario.AS_OF}}, timeout=60)
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["introPaths"]
+
+
+@pytest.mark.slow
+def test_serve_answers_intro_paths_in_its_children(tmp_path: Path, files: dict[str, Path]) -> None:
+    env = {"GRAPHSVC_DATA_DIR": str(tmp_path / "srv"), "GRAPHSVC_STORE": "", "GRAPHSVC_ANALYTICS_PROCESSES": "2"}
+    expected = _expected_answer(Settings(data_dir=tmp_path / "srv", store=""), files)
     port = free_port()
     with running(["serve", "--port", str(port)], env, port) as base:
-        response = httpx.post(f"{base}/graphql", json={"query": scenario.INTRO_QUERY, "variables": {"to": "Tara Voss", "asOf": scenario.AS_OF}}, timeout=30)
-        body = response.json()
-        assert "errors" not in body, body
-        answer = body["data"]["introPaths"]
-        assert answer["status"] == "FOUND" and answer == json.loads(json.dumps(expected, default=str))
-        server = _pid_of_server(port)
-        children = _children(server)
+        answer = _intro_over_http(base)
+        assert answer["status"] == "FOUND" and answer == expected
+        children = _children(_pid_of_server(port))
         assert len(children) >= 2, children  # the two analytics processes (and spawn's resource tracker)
     deadline = time.monotonic() + 15
     while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
@@ -180,21 +188,10 @@ def test_serve_on_neo4j_answers_in_children_connected_to_neo4j(tmp_path: Path, f
         "GRAPHSVC_DATA_DIR": str(tmp_path / "srv"), "GRAPHSVC_STORE": f"bolt://{neo4j_server.user}:{neo4j_server.password}@{host}",
         "GRAPHSVC_DEFAULT_WORKSPACE": f"processes-{uuid.uuid4().hex[:10]}", "GRAPHSVC_ANALYTICS_PROCESSES": "2",
     }
-    settings = Settings(data_dir=tmp_path / "srv", store=env["GRAPHSVC_STORE"], default_workspace=env["GRAPHSVC_DEFAULT_WORKSPACE"])
-    svc = Graphsvc(settings)
-    try:
-        ws = svc.workspace().id
-        svc.import_file(ws, files["connections"], options=ImportOptions(owner=scenario.OWNER))
-        _import_events(svc, ws, files)
-        expected = svc.intro_paths(ws, "Tara Voss", as_of=AS_OF).to_dict()
-    finally:
-        svc.close()
+    expected = _expected_answer(Settings(data_dir=tmp_path / "srv", store=env["GRAPHSVC_STORE"], default_workspace=env["GRAPHSVC_DEFAULT_WORKSPACE"]), files)
     shutil.rmtree(tmp_path / "srv" / "evidence", ignore_errors=True)  # the children build the arrays from Neo4j
     port = free_port()
     with running(["serve", "--port", str(port)], env, port) as base:
-        response = httpx.post(f"{base}/graphql", json={"query": scenario.INTRO_QUERY, "variables": {"to": "Tara Voss", "asOf": scenario.AS_OF}}, timeout=60)
-        body = response.json()
-        assert "errors" not in body, body
-        assert body["data"]["introPaths"]["status"] == "FOUND"
-        assert body["data"]["introPaths"] == json.loads(json.dumps(expected, default=str))
+        answer = _intro_over_http(base)
+        assert answer["status"] == "FOUND" and answer == expected
         assert len(_children(_pid_of_server(port))) >= 2

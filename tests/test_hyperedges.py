@@ -291,6 +291,23 @@ def test_combine_parts_is_the_reference_noisy_or_largest_first(parts: list[tuple
         assert got.hex() == min(1.0 - remaining, cap).hex()
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_combine_parts_multiplies_three_parts_or_more_largest_first(seed: int) -> None:
+    """Groups of one to six parts, shuffled: three factors or more multiplied in another order
+    round differently often enough that a group left unordered is caught (two commute)."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(80, dtype=np.int64), rng.integers(1, 7, 80))
+    rng.shuffle(groups)
+    values = 0.001 + 0.899 * rng.random(len(groups))
+    which, strength = combine_parts(groups, values, 0.99)
+    assert which.tolist() == list(range(80))
+    for group, got in zip(which.tolist(), strength.tolist()):
+        remaining = 1.0
+        for value in sorted(values[groups == group].tolist(), reverse=True):
+            remaining *= 1.0 - value
+        assert got.hex() == min(1.0 - remaining, 0.99).hex()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 10_000), st.integers(10, 60), st.integers(20, 300), st.sampled_from([1, 3, 50, 2_000_000]))
 def test_mutual_counts_are_the_shared_contacts_of_each_pair(seed: int, people: int, pairs: int, slice_: int) -> None:

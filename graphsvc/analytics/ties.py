@@ -49,29 +49,30 @@ def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -
     multiplied largest value first as ``strength.combine`` does, capped at ``max_strength``.
 
     Most groups of a row have one part (one event, or one direct pair), so the entries are
-    sorted by group alone and only the groups of several parts are ordered by value."""
-    if not len(groups):
+    sorted by group alone; only the groups of three parts or more are ordered by value (two
+    factors give the same product in either order: floating-point multiplication commutes)."""
+    n = len(groups)
+    if not n:
         return groups, np.empty(0)
     order = np.argsort(groups, kind="stable")
     g = groups[order]
     v = values[order]
-    first = np.empty(len(g), dtype=bool)
+    first = np.empty(n, dtype=bool)
     first[0] = True
     np.not_equal(g[1:], g[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    lengths = np.diff(np.append(starts, len(g)))
-    several = np.flatnonzero(lengths > 1)
-    if len(several):
-        counts = lengths[several]
-        owner = np.repeat(several, counts)
-        positions = np.repeat(starts[several] - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
+    if len(starts) == n:
+        return g, np.minimum(1.0 - (1.0 - v), max_strength)
+    lengths = np.diff(starts, append=n)
+    many = np.flatnonzero(lengths > 2)
+    if len(many):
+        counts = lengths[many]
+        owner = np.repeat(many, counts)
+        positions = np.repeat(starts[many] - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
         v[positions] = v[positions][np.lexsort((-v[positions], owner))]
-    remaining = 1.0 - v[starts]
-    step = 1
-    while len(several):
-        remaining[several] *= 1.0 - v[starts[several] + step]
-        step += 1
-        several = several[lengths[several] > step]
+    # multiply.reduceat multiplies each group's factors left to right, one at a time, as
+    # strength.combine does (only add has a pairwise reduction)
+    remaining = np.multiply.reduceat(1.0 - v, starts)
     return g[starts], np.minimum(1.0 - remaining, max_strength)
 
 

@@ -112,18 +112,18 @@ def _sorted_chunk(
     kept unsorted as its ``rest`` (taken ``2 * size`` at a time); None when no child is within
     ``limit``."""
     if limit < _INF:
-        within = np.flatnonzero(fs <= limit)
+        within = (fs <= limit).nonzero()[0]
         if len(within) < len(fs):
             nodes, gs, fs = nodes[within], gs[within], fs[within]
     if not len(fs):
         return None
     rest = None
     if len(fs) > size:
-        part = np.argpartition(fs, size - 1)
+        part = fs.argpartition(size - 1)
         head, tail = np.sort(part[:size]), part[size:]
         rest = (nodes[tail], gs[tail], fs[tail], 2 * size)
         nodes, gs, fs = nodes[head], gs[head], fs[head]
-    rank = np.argsort(fs, kind="stable")
+    rank = fs.argsort(kind="stable")
     return nodes[rank].tolist(), gs[rank].tolist(), fs[rank].tolist(), path, prefix, rest
 
 
@@ -567,10 +567,10 @@ class PathEngine:
         if len(reachable) * 8 < len(neighbours):
             # few people can still reach a target (the last hops): look them up in the row
             # instead of scanning it; positions come out ascending either way
-            at = np.minimum(np.searchsorted(neighbours, reachable), len(neighbours) - 1)
+            at = np.minimum(neighbours.searchsorted(reachable), len(neighbours) - 1)
             keep = at[neighbours[at] == reachable]
         else:
-            keep = np.flatnonzero(after[neighbours] < _INF)
+            keep = (after[neighbours] < _INF).nonzero()[0]
         neighbours = neighbours[keep]
         h = after[neighbours]
         live = h < _INF  # a bound tightened to inf during the search: nobody to reach from there
@@ -632,7 +632,7 @@ class PathEngine:
         adjacency, costs = self._row(node)
         if not len(adjacency):
             return np.full(len(others), _INF)
-        at = np.searchsorted(adjacency, others)
+        at = adjacency.searchsorted(others)
         np.minimum(at, len(adjacency) - 1, out=at)
         return np.where(adjacency[at] == others, costs[at], _INF)
 

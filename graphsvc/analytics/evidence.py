@@ -532,8 +532,8 @@ class EvidenceArrays:
         total = int(lengths.sum())
         if total == 0:
             return values[:0], np.empty(0, dtype=np.int64)
-        shift = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
-        owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        shift = (first - (lengths.cumsum() - lengths)).repeat(lengths)
+        owner = np.arange(len(rows), dtype=np.int64).repeat(lengths)
         return values[shift + np.arange(total, dtype=np.int64)], owner
 
     def pair_index(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

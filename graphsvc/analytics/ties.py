@@ -54,21 +54,23 @@ def combine_parts(groups: np.ndarray, values: np.ndarray, max_strength: float) -
     n = len(groups)
     if not n:
         return groups, np.empty(0)
-    order = np.argsort(groups, kind="stable")
+    order = groups.argsort(kind="stable")
     g = groups[order]
     v = values[order]
     first = np.empty(n, dtype=bool)
     first[0] = True
     np.not_equal(g[1:], g[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
+    starts = first.nonzero()[0]
     if len(starts) == n:
         return g, np.minimum(1.0 - (1.0 - v), max_strength)
-    lengths = np.diff(starts, append=n)
-    many = np.flatnonzero(lengths > 2)
+    lengths = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = n - starts[-1]
+    many = (lengths > 2).nonzero()[0]
     if len(many):
         counts = lengths[many]
-        owner = np.repeat(many, counts)
-        positions = np.repeat(starts[many] - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
+        owner = many.repeat(counts)
+        positions = (starts[many] - (counts.cumsum() - counts)).repeat(counts) + np.arange(len(owner))
         v[positions] = v[positions][np.lexsort((-v[positions], owner))]
     # multiply.reduceat multiplies each group's factors left to right, one at a time, as
     # strength.combine does (only add has a pairwise reduction)
@@ -296,15 +298,15 @@ class Ties:
         lo, hi = a.partner_ptr[person], a.partner_ptr[person + 1]
         if hi > lo:
             partners = a.partner[lo:hi]
-            keep = np.flatnonzero(wanted[partners])
+            keep = wanted[partners].nonzero()[0]
             if len(keep):
                 parts, owner = a.gather(self.part_ptr, self.part_value, a.partner_pair[lo:hi][keep])
                 groups.append(partners[keep][owner])
                 values.append(parts)
         events = a.person_events[a.person_events_ptr[person] : a.person_events_ptr[person + 1]]
         if len(events) and len(among.events):
-            at = np.minimum(np.searchsorted(among.events, events), len(among.events) - 1)
-            shared = np.flatnonzero(among.events[at] == events)  # event_ok: among holds no other
+            at = np.minimum(among.events.searchsorted(events), len(among.events) - 1)
+            shared = (among.events[at] == events).nonzero()[0]  # event_ok: among holds no other
             if len(shared):
                 people, owner = a.gather(among.ptr, among.attendees, at[shared])
                 keep = people != person

@@ -26,7 +26,7 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from graphsvc.api.analytics_thread import run_analytics
 from graphsvc.errors import AnalyticsUnavailable
@@ -48,7 +48,8 @@ class InServerThread:
         self.service = service
 
     async def ask(self, question: str, /, *args: Any, **kwargs: Any) -> Any:
-        return await run_analytics(_method(self.service, question), *args, **kwargs)
+        _check(question)
+        return await run_analytics(getattr(self.service, question), *args, **kwargs)
 
     def start(self) -> None:
         pass
@@ -76,7 +77,7 @@ class AnalyticsProcesses:
 
     async def ask(self, question: str, /, *args: Any, **kwargs: Any) -> Any:
         """``service.<question>(*args, **kwargs)``, answered by a child."""
-        _method(None, question)  # an unknown question fails here, before anything is sent
+        _check(question)  # before anything is sent
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             pool = self._current()
@@ -116,10 +117,9 @@ class AnalyticsProcesses:
         broken.shutdown(wait=False, cancel_futures=True)
 
 
-def _method(service: Any, question: str) -> Callable[..., Any]:
+def _check(question: str) -> None:
     if question not in QUESTIONS:
         raise ValueError(f"not a question the analytics processes answer: {question!r}")
-    return getattr(service, question) if service is not None else _answer
 
 
 # --- in a child ---------------------------------------------------------------------------------
